@@ -1,0 +1,147 @@
+package actas
+
+// State says how far a station's submissions agree.
+type State string
+
+const (
+	StateNone     State = "none"     // no submission
+	StateSingle   State = "single"   // exactly one submission
+	StateAgreed   State = "agreed"   // several submissions, all stating the same numbers
+	StateConflict State = "conflict" // submissions state different numbers
+)
+
+// States lists every state in display order.
+var States = []State{StateAgreed, StateSingle, StateConflict, StateNone}
+
+// Totals aggregates the sheets of one source (or the reconciled sheets) over
+// an area. Stations and Registered cover every station of the area;
+// the other counts cover only the counted stations (those with a sheet).
+type Totals struct {
+	Stations          int64   `json:"stations"`
+	StationsCounted   int64   `json:"stations_counted"`
+	Registered        int64   `json:"registered"`
+	RegisteredCounted int64   `json:"registered_counted"`
+	Ballots           int64   `json:"ballots"`
+	Blank             int64   `json:"blank"`
+	Null              int64   `json:"null"`
+	Voters            int64   `json:"voters"`          // over counted sheets that state voters
+	VotersStations    int64   `json:"voters_stations"` // counted sheets that state voters
+	Votes             []int64 `json:"-"`               // per choice, in ballot order
+	Flagged           int64   `json:"flagged"`         // counted stations whose sheet is flagged
+
+	// Reconciled view only: stations per state. Conflict stations without a
+	// sheet the rules can stand behind are not counted.
+	Agreed   int64 `json:"agreed"`
+	Single   int64 `json:"single"`
+	Conflict int64 `json:"conflict"`
+}
+
+// Valid is the sum of votes for choices.
+func (t *Totals) Valid() int64 {
+	var n int64
+	for _, v := range t.Votes {
+		n += v
+	}
+	return n
+}
+
+// Share returns choice i's fraction of valid votes (0 when none).
+func (t *Totals) Share(i int) float64 {
+	v := t.Valid()
+	if v == 0 || i < 0 || i >= len(t.Votes) {
+		return 0
+	}
+	return float64(t.Votes[i]) / float64(v)
+}
+
+// Turnout is ballots over the registered voters of counted stations (0 when
+// unknown).
+func (t *Totals) Turnout() float64 {
+	if t.RegisteredCounted == 0 {
+		return 0
+	}
+	return float64(t.Ballots) / float64(t.RegisteredCounted)
+}
+
+// StationCoverage is the fraction of stations counted.
+func (t *Totals) StationCoverage() float64 {
+	if t.Stations == 0 {
+		return 0
+	}
+	return float64(t.StationsCounted) / float64(t.Stations)
+}
+
+// RegisteredCoverage is the fraction of registered voters in counted
+// stations.
+func (t *Totals) RegisteredCoverage() float64 {
+	if t.Registered == 0 {
+		return 0
+	}
+	return float64(t.RegisteredCounted) / float64(t.Registered)
+}
+
+// AreaResult is the tabulation of one contest and source over one area.
+type AreaResult struct {
+	Election string
+	Contest  string
+	Source   Source
+	Path     string // "" for the national area
+	Name     string // the area's own name; the election's name for national
+	Level    string // a name of Election.Levels, or National
+	Children int    // number of child areas (0 for the lowest level)
+	Totals
+}
+
+// StationResult is what the project knows about one station for one contest.
+type StationResult struct {
+	Station Station
+	Contest string
+	State   State
+	// Sheet is the reconciled sheet: nil when there is no submission, or when
+	// the submissions conflict and the rules cannot pick one.
+	Sheet *Sheet
+	From  Source // the source Sheet was taken from
+	Flags Flags  // of Sheet
+	// Current maps each source present to the Seq of its current (latest)
+	// submission; per-source views count that one.
+	Current map[Source]int64
+}
+
+// SearchHit is one match of a search by station code or area name.
+type SearchHit struct {
+	Station string `json:"station,omitempty"` // set for a station
+	Path    string `json:"area"`              // the station's area, or the matching area
+	Name    string `json:"name"`
+	Level   string `json:"level"`
+}
+
+// ResultService answers questions about tabulated results. Implementations
+// keep the tabulation in memory and update it per accepted submission, so
+// every call is cheap. Errors: ENOTFOUND for an unknown election, contest,
+// area, level or station; EINVALID for a malformed path.
+type ResultService interface {
+	// Area returns the results of the area at path ("" for national) and of
+	// its child areas, for one contest and source (a Source or Reconciled).
+	Area(election, contest string, source Source, path string) (*AreaResult, []*AreaResult, error)
+
+	// Level returns the results of every area of the named level (a name of
+	// Election.Levels, or National) under the area at within, in the order
+	// stations were created.
+	Level(election, contest string, source Source, level, within string) ([]*AreaResult, error)
+
+	// Stations returns the stations of the area at path (which may be at any
+	// level), with their reconciled state, in creation order.
+	Stations(election, contest, path string) ([]*StationResult, error)
+
+	// Station returns one station's reconciled state.
+	Station(election, contest, code string) (*StationResult, error)
+
+	// Search returns up to limit stations whose code starts with query and
+	// areas whose name contains it (case- and accent-insensitive), stations
+	// first.
+	Search(election, query string, limit int) ([]SearchHit, error)
+
+	// Sources returns the sources with at least one submission, in the
+	// order of Sources.
+	Sources(election string) []Source
+}
