@@ -1,5 +1,7 @@
 package actas
 
+import "strconv"
+
 // State says how far a station's submissions agree.
 type State string
 
@@ -145,3 +147,82 @@ type ResultService interface {
 	// order of Sources.
 	Sources(election string) []Source
 }
+
+// ResultsDocument is the stable JSON form of results shared by the command
+// line (`actas results --format json`) and the API (DESIGN.md, "JSON
+// outputs"). Keys may be added, never removed or renamed.
+type ResultsDocument struct {
+	Election string          `json:"election"`
+	Contest  string          `json:"contest"`
+	Source   Source          `json:"source"`
+	Level    string          `json:"level"`
+	Choices  []Choice        `json:"choices"`
+	Areas    []*AreaDocument `json:"areas"`
+}
+
+// AreaDocument is one area of a ResultsDocument.
+type AreaDocument struct {
+	Area  string `json:"area"` // path; "national" for the whole election
+	Name  string `json:"name"`
+	Level string `json:"level"`
+	Totals
+	Votes              map[string]int64   `json:"votes"`
+	Shares             map[string]float64 `json:"shares"` // of valid votes, 0–1
+	Valid              int64              `json:"valid"`
+	Turnout            float64            `json:"turnout"`             // ballots / registered_counted
+	StationCoverage    float64            `json:"station_coverage"`    // stations_counted / stations
+	RegisteredCoverage float64            `json:"registered_coverage"` // registered_counted / registered
+}
+
+// NewResultsDocument builds the document for areas of one contest and source.
+func NewResultsDocument(e *Election, c *Contest, source Source, level string, areas []*AreaResult) *ResultsDocument {
+	doc := &ResultsDocument{Election: e.ID, Contest: c.ID, Source: source, Level: level, Choices: c.Choices, Areas: make([]*AreaDocument, len(areas))}
+	for i, a := range areas {
+		doc.Areas[i] = NewAreaDocument(c, a)
+	}
+	return doc
+}
+
+// NewAreaDocument builds the document form of one area's results.
+func NewAreaDocument(c *Contest, a *AreaResult) *AreaDocument {
+	d := &AreaDocument{
+		Area: DisplayPath(a.Path), Name: a.Name, Level: a.Level, Totals: a.Totals,
+		Votes: make(map[string]int64, len(c.Choices)), Shares: make(map[string]float64, len(c.Choices)),
+		Valid: a.Valid(), Turnout: a.Turnout(),
+		StationCoverage: a.StationCoverage(), RegisteredCoverage: a.RegisteredCoverage(),
+	}
+	for i, ch := range c.Choices {
+		if i < len(a.Votes) {
+			d.Votes[ch.ID] = a.Votes[i]
+		}
+		d.Shares[ch.ID] = a.Share(i)
+	}
+	return d
+}
+
+// CSVHeader is the header of results in CSV form: one row per area.
+func (doc *ResultsDocument) CSVHeader() []string {
+	h := []string{"area", "name", "level", "stations", "stations_counted", "registered", "registered_counted",
+		"ballots", "blank", "null", "voters", "valid"}
+	for _, ch := range doc.Choices {
+		h = append(h, ch.ID)
+	}
+	return append(h, "turnout", "flagged", "agreed", "single", "conflict")
+}
+
+// CSVRows returns the rows matching CSVHeader.
+func (doc *ResultsDocument) CSVRows() [][]string {
+	rows := make([][]string, 0, len(doc.Areas))
+	for _, a := range doc.Areas {
+		r := []string{a.Area, a.Name, a.Level, itoa(a.Stations), itoa(a.StationsCounted), itoa(a.Registered),
+			itoa(a.RegisteredCounted), itoa(a.Ballots), itoa(a.Blank), itoa(a.Null), itoa(a.Voters), itoa(a.Valid)}
+		for _, ch := range doc.Choices {
+			r = append(r, itoa(a.Votes[ch.ID]))
+		}
+		r = append(r, strconv.FormatFloat(a.Turnout, 'f', 6, 64), itoa(a.Flagged), itoa(a.Agreed), itoa(a.Single), itoa(a.Conflict))
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
