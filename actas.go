@@ -65,6 +65,10 @@ var reservedNames = map[string]bool{
 	"ballots": true, "voters": true, "registered": true, "national": true,
 }
 
+// ReservedName reports whether s is a column or figure name that sheets and
+// totals files use beside choice ids, and so cannot be a choice id.
+func ReservedName(s string) bool { return reservedNames[s] }
+
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
 
 // ValidID reports whether s can be an election, contest or choice id:

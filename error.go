@@ -24,12 +24,11 @@ type Error struct {
 	Err     error
 }
 
+// Error returns the message; the cause stays reachable through Unwrap (and
+// is the text when there is no message).
 func (e *Error) Error() string {
-	if e.Err != nil && e.Message == "" {
+	if e.Message == "" && e.Err != nil {
 		return e.Err.Error()
-	}
-	if e.Err != nil {
-		return e.Message + ": " + e.Err.Error()
 	}
 	return e.Message
 }

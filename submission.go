@@ -110,4 +110,7 @@ type Dataset struct {
 	Sheets    []*Submission
 	Totals    []OfficialTotal
 	Snapshots []Snapshot
+	// Notes tell the user what a converter did beyond the obvious, e.g.
+	// "skipped 97 statewide Total rows".
+	Notes []string
 }
