@@ -62,7 +62,7 @@ type Station struct {
 // CSV files put them beside the choice columns.
 var reservedNames = map[string]bool{
 	"station": true, "contest": true, "blank": true, "null": true,
-	"ballots": true, "voters": true, "registered": true, "national": true,
+	"ballots": true, "voters": true, "registered": true, "national": true, "machines": true,
 }
 
 // ReservedName reports whether s is a column or figure name that sheets and

@@ -135,7 +135,7 @@ func (c *convCSV) csvError(err error) error {
 		if errors.Is(pe.Err, csv.ErrFieldCount) {
 			return parseError(c.file, pe.StartLine+c.skip, 0, "", "the row has a different number of fields from the header's %d (truncated or extra fields)", len(c.header))
 		}
-		return parseError(c.file, pe.Line+c.skip, pe.Column, "", "%v", pe.Err)
+		return parseError(c.file, pe.Line+c.skip, 0, "", "%v at character %d", pe.Err, pe.Column)
 	}
 	// The bytes could not be read: a corrupt archive, usually; the user
 	// needs the reason more than an "internal error".
@@ -150,8 +150,8 @@ func (c *convCSV) line() int {
 
 // errf returns a located error about field i of the current record.
 func (c *convCSV) errf(i int, format string, args ...any) error {
-	line, col := c.r.FieldPos(i)
-	return parseError(c.file, line+c.skip, col, c.header[i], format, args...)
+	line, _ := c.r.FieldPos(i)
+	return parseError(c.file, line+c.skip, i+1, c.header[i], format, args...)
 }
 
 // col returns the index of the header column named name (compared without

@@ -16,7 +16,7 @@ import (
 type ParseError struct {
 	File   string // file name as given by the caller
 	Line   int    // 1-based line (the header is line 1); 0 when not about a line
-	Column int    // 1-based column; 0 when not about a column
+	Column int    // 1-based: a CSV field's position in its row (as spreadsheets count), a character in a JSON line; 0 when not about one
 	Field  string // column or JSON field name, when known
 	Reason string
 }
