@@ -21,6 +21,11 @@ type Area struct {
 // JoinPath builds an area path from names, top first.
 func JoinPath(names ...string) string {
 	var b strings.Builder
+	size := len(names)
+	for _, n := range names {
+		size += len(n)
+	}
+	b.Grow(size)
 	for i, n := range names {
 		if i > 0 {
 			b.WriteByte('/')
