@@ -73,6 +73,23 @@ func SplitPath(path string) ([]string, error) {
 	return append(names, cur.String()), nil
 }
 
+// CheckStationArea checks that a station's area path names one area per
+// level and that no top-level area is called National (which would be
+// unreachable: "national" names the whole election). Errors are EINVALID.
+func CheckStationArea(path string, levels int) error {
+	names, err := SplitPath(path)
+	if err != nil {
+		return err
+	}
+	if len(names) != levels {
+		return Errorf(EINVALID, "area path %q has %d names; the election has %d levels", path, len(names), levels)
+	}
+	if names[0] == National {
+		return Errorf(EINVALID, "area path %q: a top-level area may not be called %q, which names the whole election", path, National)
+	}
+	return nil
+}
+
 // CanonicalPath returns the internal form of a user-given area path: "" for
 // the national area, otherwise the path itself after checking it splits.
 func CanonicalPath(path string) (string, error) {

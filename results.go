@@ -135,6 +135,10 @@ type ResultService interface {
 	// level), with their reconciled state, in creation order.
 	Stations(election, contest, path string) ([]*StationResult, error)
 
+	// StationsPage returns up to limit of those stations starting at offset,
+	// and how many the area holds: pages of a large area cost only the page.
+	StationsPage(election, contest, path string, offset, limit int) ([]*StationResult, int, error)
+
 	// Station returns one station's reconciled state.
 	Station(election, contest, code string) (*StationResult, error)
 

@@ -210,6 +210,10 @@ func Check(s *Sheet, st *Station, capacity int64) Flags {
 	return f
 }
 
+// MaxCount bounds every count of a sheet: no polling station holds a
+// trillion ballots, and the bound keeps sums over millions of stations exact.
+const MaxCount = 999_999_999_999
+
 // CheckForm validates a sheet's form against its contest: the number of
 // votes, and no negative count. Errors are EINVALID and name the field; a
 // malformed sheet is rejected, unlike a suspicious one.
@@ -218,20 +222,20 @@ func CheckForm(s *Sheet, c *Contest) error {
 		return Errorf(EINVALID, "station %s: %d vote counts for contest %s, which has %d choices", s.Station, len(s.Votes), c.ID, len(c.Choices))
 	}
 	for i, v := range s.Votes {
-		if v < 0 {
-			return Errorf(EINVALID, "station %s: votes for %s are negative (%d)", s.Station, c.Choices[i].ID, v)
+		if v < 0 || v > MaxCount {
+			return Errorf(EINVALID, "station %s: votes for %s (%d) are not between 0 and %d", s.Station, c.Choices[i].ID, v, int64(MaxCount))
 		}
 	}
 	for _, x := range []struct {
 		name string
 		v    int64
 	}{{"blank", s.Blank}, {"null", s.Null}, {"ballots", s.Ballots}} {
-		if x.v < 0 {
-			return Errorf(EINVALID, "station %s: %s is negative (%d)", s.Station, x.name, x.v)
+		if x.v < 0 || x.v > MaxCount {
+			return Errorf(EINVALID, "station %s: %s (%d) is not between 0 and %d", s.Station, x.name, x.v, int64(MaxCount))
 		}
 	}
-	if s.Voters < Unknown {
-		return Errorf(EINVALID, "station %s: voters is negative (%d)", s.Station, s.Voters)
+	if s.Voters < Unknown || s.Voters > MaxCount {
+		return Errorf(EINVALID, "station %s: voters (%d) is not between 0 and %d", s.Station, s.Voters, int64(MaxCount))
 	}
 	return nil
 }
