@@ -150,6 +150,11 @@ type ResultService interface {
 	// Sources returns the sources with at least one submission, in the
 	// order of Sources.
 	Sources(election string) []Source
+
+	// MaxSeq returns the highest Seq tabulated for the election. It grows
+	// whenever results change, so readers may cache what they derive from
+	// results until it does.
+	MaxSeq(election string) (int64, error)
 }
 
 // ResultsDocument is the stable JSON form of results shared by the command

@@ -1,0 +1,60 @@
+// Package web serves the public results portal and its JSON API.
+//
+// Everything it serves is read-only and comes from two root interfaces:
+// actas.Store (elections, stations, submissions, official totals) and
+// actas.ResultService (tabulated results, kept in memory by the caller).
+// Pages are server-rendered html/template, work without JavaScript, and load
+// nothing from another origin.
+//
+// # URLs
+//
+// The scheme is stable: links to it are shared and printed.
+//
+//	/                                   elections (redirects to the only one)
+//	/search?q=&election=                search form of pages outside an election
+//	/e/{election}                       national overview
+//	/e/{election}/a/{name}/{name}/…     area page; one path segment per area name, top first
+//	/e/{election}/a?path={area path}    the same page, for names a URL segment cannot carry
+//	/e/{election}/s/{station}           station page
+//	/e/{election}/search?q=             search by station code or area name
+//	/static/…                           CSS and icon
+//
+// Each area name is its own path-escaped segment, so a name containing '/'
+// (Venezuela's "MP. L/DIEGO BAUTISTA") is one segment ("MP.%20L%2FDIEGO%20BAUTISTA").
+// The names "." and "..", which browsers would resolve as dot segments, are
+// linked with the ?path= form; its value is an area path as the command line
+// takes it (names joined by '/', with '/' and '\' inside a name escaped by '\').
+//
+// Query parameters, all optional and validated:
+//
+//	contest=ID       the contest (default: the election's first)
+//	source=SOURCE    witness, qr, machine, audit, official or reconciled (default)
+//	page=N           page of a long station list
+//	q=TEXT           search text (at most 100 bytes)
+//	download=TABLE   the named table of the page as CSV (each table links to it)
+//	lang=en|es       language of the page; remembered in a cookie
+//
+// The JSON API mirrors the pages under /api/v1/:
+//
+//	/api/v1/elections                                  every election
+//	/api/v1/elections/{election}                       one election with its contests, levels and sources
+//	/api/v1/elections/{election}/results               an actas.ResultsDocument: ?area=PATH gives the area
+//	                                                   and its children, ?level=LEVEL every area of a level
+//	                                                   (within ?area=; ?limit=N&page=P pages through it);
+//	                                                   ?contest=, ?source=; ?format=csv for its CSV form
+//	/api/v1/elections/{election}/areas/{name}/…        what the area page shows
+//	/api/v1/elections/{election}/stations/{station}    a station with every submission
+//	/api/v1/elections/{election}/search?q=             search hits
+//
+// Errors are {"error":{"code":…,"message":…}} with the HTTP status of the
+// actas error code (see errorStatus); internal causes are logged, not shown.
+// Pages outside this scheme get a 404 page; methods other than GET and HEAD
+// get 405.
+//
+// # Caching
+//
+// Responses under /e/{election} and /api/v1/elections/{election} are kept
+// in memory and served again until the results or the official totals
+// change (see Config.MaxStale), so a popular page is rendered once per
+// change rather than once per reader.
+package web

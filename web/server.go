@@ -1,0 +1,266 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/actasproject/actas"
+)
+
+// Config is what the server reads from; cmd/actas builds it.
+type Config struct {
+	Store   actas.Store         // elections, stations, submissions, official totals
+	Results actas.ResultService // tabulated results, kept current by the caller
+	Logger  *slog.Logger        // nil: slog.Default()
+	Version string              // shown in the footer
+
+	// TotalsTTL bounds how long official totals loaded from the store are
+	// shown before being reloaded (0: 10 s).
+	TotalsTTL time.Duration
+	// ShutdownTimeout bounds how long Close waits for requests in flight
+	// (0: 10 s).
+	ShutdownTimeout time.Duration
+	// MaxStale is how long a cached page may still be served after the
+	// results changed (0: 1 s; negative: never), so that while sheets
+	// stream in each popular page is rendered at most once a second rather
+	// than once per reader. Pages are cached only when Results can tell its
+	// version (as tabulate.Tabulator can).
+	MaxStale time.Duration
+}
+
+// Server is the portal: one routing table over the store and the results.
+// Build it with New, then either mount Handler or call Listen and Serve;
+// Close shuts it down gracefully.
+type Server struct {
+	store     actas.Store
+	results   actas.ResultService
+	log       *slog.Logger
+	version   string
+	totalsTTL time.Duration
+	shutdown  time.Duration
+	maxStale  time.Duration
+
+	langs    *locales
+	tmpl     map[string]map[string]*template.Template // language → page → template
+	cssHref  string
+	iconHref string
+	handler  http.Handler
+
+	elections sync.Map // id → *election
+	cache     pageCache
+
+	bgCtx    context.Context // background work (official totals reloads)
+	bgCancel context.CancelFunc
+	bg       sync.WaitGroup
+
+	mu   sync.Mutex
+	http *http.Server
+	ln   net.Listener
+}
+
+// New builds a server, parsing every template and catalog once; an error in
+// any of them fails here rather than on a request.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil || cfg.Results == nil {
+		return nil, actas.Errorf(actas.EINVALID, "web: Config needs a Store and a ResultService")
+	}
+	s := &Server{store: cfg.Store, results: cfg.Results, log: cfg.Logger, version: cfg.Version,
+		totalsTTL: cfg.TotalsTTL, shutdown: cfg.ShutdownTimeout, maxStale: cfg.MaxStale}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.totalsTTL <= 0 {
+		s.totalsTTL = 10 * time.Second
+	}
+	if s.shutdown <= 0 {
+		s.shutdown = 10 * time.Second
+	}
+	switch {
+	case s.maxStale == 0:
+		s.maxStale = time.Second
+	case s.maxStale < 0:
+		s.maxStale = 0
+	}
+	var err error
+	if s.langs, err = loadLocales(); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	if s.tmpl, err = parseTemplates(s.langs); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	hash, err := staticHash(sub)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	s.cssHref, s.iconHref = staticURL("style.css", hash), staticURL("icon.svg", hash)
+	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
+	s.handler = s.secure(s.recoverPanics(s.routes(staticHandler(sub, hash))))
+	return s, nil
+}
+
+// routes is the routing table: every route, page and API, in one place.
+// Only GET (and so HEAD) is served; other methods get 405.
+func (s *Server) routes(static http.Handler) *http.ServeMux {
+	mux := http.NewServeMux()
+
+	mux.HandleFunc("GET /{$}", s.handleIndex)
+	mux.HandleFunc("GET /search", s.handleGlobalSearch)
+	mux.HandleFunc("GET /e/{election}", s.cached(s.handleArea))
+	mux.HandleFunc("GET /e/{election}/{$}", s.handleArea) // redirects to the line above
+	mux.HandleFunc("GET /e/{election}/a", s.cached(s.handleArea))
+	mux.HandleFunc("GET /e/{election}/a/{path...}", s.cached(s.handleArea))
+	mux.HandleFunc("GET /e/{election}/s/{station}", s.cached(s.handleStation))
+	mux.HandleFunc("GET /e/{election}/search", s.cached(s.handleSearch))
+	mux.Handle("GET /static/", static)
+	mux.HandleFunc("GET /", s.handleNotFound)
+
+	mux.HandleFunc("GET /api/v1/elections", s.apiElections)
+	mux.HandleFunc("GET /api/v1/elections/{election}", s.cached(s.apiElection))
+	mux.HandleFunc("GET /api/v1/elections/{election}/results", s.cached(s.apiResults))
+	mux.HandleFunc("GET /api/v1/elections/{election}/areas/{path...}", s.cached(s.apiArea))
+	mux.HandleFunc("GET /api/v1/elections/{election}/stations/{station}", s.cached(s.apiStation))
+	mux.HandleFunc("GET /api/v1/elections/{election}/search", s.cached(s.apiSearch))
+	mux.HandleFunc("GET /api/", s.apiNotFound)
+	return mux
+}
+
+// Handler returns the server's HTTP handler, with its security headers.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// contentSecurityPolicy allows nothing from another origin and no script at
+// all: pages work without JavaScript.
+const contentSecurityPolicy = "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; " +
+	"form-action 'self'; frame-ancestors 'none'; img-src 'self'; style-src 'self'"
+
+// secure sets the headers every response carries.
+func (s *Server) secure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			// Public, read-only, no credentials: any site may build on it.
+			h.Set("Access-Control-Allow-Origin", "*")
+			h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+		} else {
+			h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		}
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			// Results change as sheets arrive: revalidate every time.
+			h.Set("Cache-Control", "no-cache")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverPanics turns a panic in a handler into a logged 500 instead of a
+// dropped connection.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v)
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Listen binds addr (e.g. ":8080" or "127.0.0.1:0") and returns the URL the
+// portal answers on; Serve then serves it.
+func (s *Server) Listen(addr string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln != nil {
+		return "", actas.Errorf(actas.ECONFLICT, "web: server already listening on %s", s.ln.Addr())
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("web: listen %s: %w", addr, err)
+	}
+	s.ln = ln
+	s.http = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      2 * time.Minute, // whole-level CSV downloads
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	return listenURL(ln.Addr()), nil
+}
+
+// listenURL is the URL to print for a listener: a wildcard address is shown
+// as localhost.
+func listenURL(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return "http://" + a.String() + "/"
+	}
+	host := tcp.IP.String()
+	if tcp.IP == nil || tcp.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, fmt.Sprint(tcp.Port)) + "/"
+}
+
+// Serve serves the listener bound by Listen until Close; it returns nil
+// after Close.
+func (s *Server) Serve() error {
+	s.mu.Lock()
+	srv, ln := s.http, s.ln
+	s.mu.Unlock()
+	if srv == nil {
+		return actas.Errorf(actas.EINVALID, "web: Serve before Listen")
+	}
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("web: serve: %w", err)
+	}
+	return nil
+}
+
+// Close stops accepting connections, waits up to the shutdown timeout for
+// requests in flight, and stops background work. It may be called more
+// than once.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	srv, ln := s.http, s.ln
+	s.mu.Unlock()
+	var err error
+	if srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), s.shutdown)
+		defer cancel()
+		if e := srv.Shutdown(ctx); e != nil {
+			err = fmt.Errorf("web: shutdown: %w", e)
+			srv.Close()
+		}
+	}
+	if ln != nil {
+		ln.Close() // Shutdown closes only the listeners Serve was given
+	}
+	s.bgCancel()
+	s.bg.Wait()
+	return err
+}
