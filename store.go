@@ -5,10 +5,11 @@ import "context"
 // ElectionStore keeps elections and their stations. The geography (areas) is
 // derived from the stations' area paths.
 type ElectionStore interface {
-	// CreateElection stores a validated election with all its stations in one
-	// transaction. Every station's area must be a path with one name per
-	// level. Errors: ECONFLICT if an election with that id exists; EINVALID
-	// for a duplicate station code or a malformed area path.
+	// CreateElection stores an election with all its stations in one
+	// transaction. Every station's area must pass CheckStationArea.
+	// Errors: ECONFLICT if an election with that id exists; EINVALID when
+	// Validate fails, for an empty or duplicate station code, negative
+	// registered voters or machines, or a malformed area path.
 	CreateElection(ctx context.Context, e *Election, stations []Station) error
 
 	// Election returns the election with the given id. Errors: ENOTFOUND.
@@ -26,8 +27,10 @@ type ElectionStore interface {
 // deletes a stored submission.
 type SubmissionStore interface {
 	// Submit stores subs in one transaction: all of them or none. Each
-	// submission must name the election's station and contest and carry
-	// votes for each choice; Flags and Received are stored as given. A
+	// submission must name the election's station and contest, a source of
+	// Sources, and a sheet that passes CheckForm; Flags and Received are
+	// stored as given. The store sets Election and Seq on every submission
+	// it stores and leaves the others as they were. A
 	// submission whose source already stated the same numbers (same
 	// Sheet.Digest) for that station and contest, earlier or in this batch,
 	// is not stored and its outcome is Present; otherwise the store assigns
@@ -35,7 +38,8 @@ type SubmissionStore interface {
 	// stated other numbers before. progress, when not nil, is called now and
 	// then with the number of submissions handled so far.
 	// Errors: ENOTFOUND for an unknown election; EINVALID for an unknown
-	// station or contest or a wrong number of votes (nothing is stored).
+	// station, contest or source, or a sheet failing CheckForm (nothing is
+	// stored).
 	Submit(ctx context.Context, election string, subs []*Submission, progress func(done int)) ([]Outcome, error)
 
 	// Submissions calls fn with every submission of the election whose Seq
@@ -51,8 +55,11 @@ type SubmissionStore interface {
 // OfficialStore keeps area-level official totals and turnout snapshots,
 // append-only like submissions. A figure is identified by its key (for a
 // total: contest, bulletin, area and choice; for a snapshot: scope, time and
-// source); adding the same figure again is Present, another value for the
-// same key is stored as Differing and becomes the current value.
+// source); adding a value stated before for the key (at any time, so that
+// importing an old file again changes nothing) is Present; another value is
+// stored as Differing and becomes the current value. Lists are ordered by
+// byte-wise comparison of the keys. Errors of every method: ENOTFOUND for an
+// unknown election.
 type OfficialStore interface {
 	// AddTotals stores totals in one transaction. Errors: ENOTFOUND for an
 	// unknown election; EINVALID for an unknown contest, area or choice.

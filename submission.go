@@ -8,7 +8,7 @@ import (
 // Submission is one received sheet. Once stored it is never changed or
 // deleted; a correction is a new submission.
 type Submission struct {
-	Seq       int64      // position in the election's append-only sequence; set by the store
+	Seq       int64      // position in the election's append-only sequence, from 1 without gaps; set by the store
 	Election  string     // election id
 	Source    Source     // who states the sheet
 	Sheet     Sheet      // the numbers

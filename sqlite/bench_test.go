@@ -1,0 +1,273 @@
+package sqlite_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/sqlite"
+)
+
+// The size of the benchmarks, 20,000 unless ACTAS_BENCH_SHEETS or the flag
+// says otherwise: go test ./sqlite -run '^$' -bench Bulk -benchtime 1x -args -sheets 1050000
+var benchSheets = flag.Int("sheets", envInt("ACTAS_BENCH_SHEETS", 20000), "stations (one sheet each) in the benchmarks")
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// scaleElection returns an election of the target's shape: five levels, one
+// contest of twelve choices, n stations, five per center and ten areas per
+// parent above.
+func scaleElection(n int) (*actas.Election, []actas.Station, []*actas.Submission) {
+	e := &actas.Election{
+		ID: "scale", Name: "Scale test", Date: "2024-06-01", Open: "07:00", Close: "18:00",
+		Levels: []string{"region", "state", "municipality", "parish", "center"},
+	}
+	c := actas.Contest{ID: "general", Name: "General"}
+	for i := range 12 {
+		c.Choices = append(c.Choices, actas.Choice{ID: fmt.Sprintf("p%02d", i+1), Name: fmt.Sprintf("Party %d", i+1)})
+	}
+	e.Contests = []actas.Contest{c}
+	stations := make([]actas.Station, n)
+	subs := make([]*actas.Submission, n)
+	received := time.Date(2024, 6, 1, 20, 0, 0, 0, time.UTC)
+	for i := range n {
+		center := i / 5
+		parish, municipality := center/10, center/100
+		state, region := center/1000, center/10000
+		code := fmt.Sprintf("S%07d", i+1)
+		stations[i] = actas.Station{
+			Code: code,
+			Area: actas.JoinPath("R"+strconv.Itoa(region), "S"+strconv.Itoa(state), "M"+strconv.Itoa(municipality),
+				"P"+strconv.Itoa(parish), "C"+strconv.Itoa(center)),
+			Registered: 1000 + int64(i%300),
+		}
+		votes := make([]int64, 12)
+		var valid int64
+		for j := range votes {
+			votes[j] = int64((i*7+j*13)%90 + j)
+			valid += votes[j]
+		}
+		sheet := actas.Sheet{Station: code, Contest: "general", Votes: votes, Blank: int64(i % 5), Null: int64(i % 7), Voters: actas.Unknown}
+		sheet.Ballots = valid + sheet.Blank + sheet.Null
+		subs[i] = &actas.Submission{
+			Election: "scale", Source: actas.Witness, Sheet: sheet,
+			Flags:     actas.Check(&sheet, &stations[i], 0),
+			Submitter: "import", Origin: "import bench.csv sha256:4f2a", Received: received,
+		}
+	}
+	return e, stations, subs
+}
+
+// freshSubs copies subs so that a run starts from submissions no store has
+// numbered.
+func freshSubs(subs []*actas.Submission) []*actas.Submission {
+	out := make([]*actas.Submission, len(subs))
+	for i, s := range subs {
+		c := *s
+		c.Seq = 0
+		out[i] = &c
+	}
+	return out
+}
+
+// newScaleStore opens a store in dir holding the election and its stations.
+func newScaleStore(tb testing.TB, dir string, e *actas.Election, stations []actas.Station) *sqlite.DB {
+	tb.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "store.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := db.CreateElection(context.Background(), e, stations); err != nil {
+		tb.Fatal(err)
+	}
+	return db
+}
+
+// submitAndClose imports subs in one Submit and closes the store (which
+// checkpoints the WAL, as PlainInsert's close does).
+func submitAndClose(tb testing.TB, db *sqlite.DB, election string, subs []*actas.Submission) {
+	tb.Helper()
+	out, err := db.Submit(context.Background(), election, subs, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	if len(out) != len(subs) || out[len(out)-1] != actas.New {
+		tb.Fatalf("bulk import: %d outcomes, last %v", len(out), out[len(out)-1])
+	}
+}
+
+// timeSubmit creates the election in a new file, then times one Submit of
+// subs and the Close that follows.
+func timeSubmit(tb testing.TB, dir string, e *actas.Election, stations []actas.Station, subs []*actas.Submission) time.Duration {
+	tb.Helper()
+	db := newScaleStore(tb, dir, e, stations)
+	start := time.Now()
+	submitAndClose(tb, db, e.ID, subs)
+	return time.Since(start)
+}
+
+func timePlainInsert(tb testing.TB, dir string, subs []*actas.Submission) time.Duration {
+	tb.Helper()
+	start := time.Now()
+	if err := sqlite.PlainInsert(context.Background(), filepath.Join(dir, "plain.db"), subs); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Since(start)
+}
+
+// BenchmarkSubmitBulk imports a whole file into a new store in one Submit.
+func BenchmarkSubmitBulk(b *testing.B) {
+	e, stations, subs := scaleElection(*benchSheets)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		dir := b.TempDir()
+		db := newScaleStore(b, dir, e, stations)
+		fresh := freshSubs(subs)
+		b.StartTimer()
+		submitAndClose(b, db, e.ID, fresh)
+		b.StopTimer()
+		os.RemoveAll(dir)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(len(subs)*b.N)/b.Elapsed().Seconds(), "sheets/s")
+}
+
+// BenchmarkSubmitBulkAgain imports the file into a store that holds it
+// already: every sheet is present.
+func BenchmarkSubmitBulkAgain(b *testing.B) {
+	e, stations, subs := scaleElection(*benchSheets)
+	db := mustScaleStore(b, e, stations, subs)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out, err := db.Submit(context.Background(), e.ID, freshSubs(subs), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if out[0] != actas.Present {
+			b.Fatalf("outcome %v, want present", out[0])
+		}
+	}
+	b.ReportMetric(float64(len(subs)*b.N)/b.Elapsed().Seconds(), "sheets/s")
+}
+
+// BenchmarkSubmissions reads every submission of the election, as the
+// tabulation does when the server starts.
+func BenchmarkSubmissions(b *testing.B) {
+	e, stations, subs := scaleElection(*benchSheets)
+	db := mustScaleStore(b, e, stations, subs)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n := 0
+		if err := db.Submissions(context.Background(), e.ID, 0, func(*actas.Submission) error { n++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+		if n != len(subs) {
+			b.Fatalf("read %d submissions, want %d", n, len(subs))
+		}
+	}
+	b.ReportMetric(float64(len(subs)*b.N)/b.Elapsed().Seconds(), "sheets/s")
+}
+
+// mustScaleStore returns a store holding the election and subs.
+func mustScaleStore(tb testing.TB, e *actas.Election, stations []actas.Station, subs []*actas.Submission) *sqlite.DB {
+	tb.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "store.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	if err := db.CreateElection(context.Background(), e, stations); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := db.Submit(context.Background(), e.ID, freshSubs(subs), nil); err != nil {
+		tb.Fatal(err)
+	}
+	return db
+}
+
+// BenchmarkPlainInsert is the baseline of BenchmarkSubmitBulk: the same rows
+// in one plain table.
+func BenchmarkPlainInsert(b *testing.B) {
+	_, _, subs := scaleElection(*benchSheets)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		dir := b.TempDir()
+		b.StartTimer()
+		timePlainInsert(b, dir, subs)
+		b.StopTimer()
+		os.RemoveAll(dir)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(len(subs)*b.N)/b.Elapsed().Seconds(), "sheets/s")
+}
+
+// BenchmarkCreateElection creates the election with all its stations.
+func BenchmarkCreateElection(b *testing.B) {
+	e, stations, _ := scaleElection(*benchSheets)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		dir := b.TempDir()
+		db, err := sqlite.Open(context.Background(), filepath.Join(dir, "store.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := db.CreateElection(context.Background(), e, stations); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		db.Close()
+		os.RemoveAll(dir)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(len(stations)*b.N)/b.Elapsed().Seconds(), "stations/s")
+}
+
+// TestBulkImportWithinTwiceOfPlainInsert checks the storage target of
+// DESIGN.md: one Submit of a whole file takes at most twice as long as the
+// plain batched insert of the same rows, measured in the same run. It is
+// slow and sensitive to a busy machine, so it runs only when asked:
+// ACTAS_BULK_RATIO_SHEETS=1050000 go test ./sqlite -run BulkImport -v
+func TestBulkImportWithinTwiceOfPlainInsert(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("ACTAS_BULK_RATIO_SHEETS"))
+	if n <= 0 {
+		t.Skip("set ACTAS_BULK_RATIO_SHEETS to the number of sheets to measure")
+	}
+	e, stations, subs := scaleElection(n)
+	// Best of two runs each, alternating, so that a burst of other work on
+	// the machine does not decide the ratio.
+	var store, plain time.Duration
+	for range 2 {
+		p := timePlainInsert(t, t.TempDir(), subs)
+		s := timeSubmit(t, t.TempDir(), e, stations, freshSubs(subs))
+		if plain == 0 || p < plain {
+			plain = p
+		}
+		if store == 0 || s < store {
+			store = s
+		}
+	}
+	ratio := store.Seconds() / plain.Seconds()
+	t.Logf("%d sheets: Submit %v (%.0f sheets/s), plain insert %v (%.0f sheets/s), ratio %.2f",
+		n, store.Round(time.Millisecond), float64(n)/store.Seconds(), plain.Round(time.Millisecond), float64(n)/plain.Seconds(), ratio)
+	if ratio > 2 {
+		t.Errorf("Submit took %.2f times as long as the plain insert, want at most 2", ratio)
+	}
+}

@@ -1,0 +1,411 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/actasproject/actas"
+)
+
+// rowsPerInsert is how many rows one multi-row INSERT carries: enough to
+// amortise a statement's cost, few enough to stay far below SQLite's limit of
+// 32,766 parameters.
+const rowsPerInsert = 64
+
+// valuesSQL returns "(…),(…)…" with rows groups of row, each a
+// parenthesised list.
+func valuesSQL(rows int, row string) string {
+	var b strings.Builder
+	b.Grow(rows * (len(row) + 3))
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		b.WriteString(row)
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// bulkInserter runs a multi-row INSERT of rowsPerInsert rows, and one of
+// fewer rows for the rest, each prepared once in a transaction.
+type bulkInserter struct {
+	tx     *sql.Tx
+	prefix string // "INSERT INTO t (a, b) VALUES "
+	row    string // "?, ?"
+	cols   int
+	full   *sql.Stmt
+	args   []any
+}
+
+func newBulkInserter(ctx context.Context, tx *sql.Tx, prefix, row string, cols int) (*bulkInserter, error) {
+	full, err := tx.PrepareContext(ctx, prefix+valuesSQL(rowsPerInsert, row))
+	if err != nil {
+		return nil, err
+	}
+	return &bulkInserter{tx: tx, prefix: prefix, row: row, cols: cols, full: full, args: make([]any, 0, rowsPerInsert*cols)}, nil
+}
+
+// add appends one row's values, inserting when rowsPerInsert rows wait.
+func (b *bulkInserter) add(ctx context.Context, vals ...any) error {
+	b.args = append(b.args, vals...)
+	if len(b.args) == rowsPerInsert*b.cols {
+		return b.flush(ctx)
+	}
+	return nil
+}
+
+// flush inserts the rows waiting.
+func (b *bulkInserter) flush(ctx context.Context) error {
+	n := len(b.args) / b.cols
+	if n == 0 {
+		return nil
+	}
+	var err error
+	if n == rowsPerInsert {
+		_, err = b.full.ExecContext(ctx, b.args...)
+	} else {
+		_, err = b.tx.ExecContext(ctx, b.prefix+valuesSQL(n, b.row), b.args...)
+	}
+	clear(b.args)
+	b.args = b.args[:0]
+	return err
+}
+
+func (b *bulkInserter) close() { b.full.Close() }
+
+// CreateElection stores e with its stations in one transaction. The areas
+// are derived from the stations' paths, in the order stations name them.
+// Errors: EINVALID if e fails Validate, for an empty or duplicate station
+// code, a negative registered or machines count, or an area path that does
+// not have one name per level; ECONFLICT if an election with that id exists.
+func (db *DB) CreateElection(ctx context.Context, e *actas.Election, stations []actas.Station) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	g, err := buildGeography(e, stations)
+	if err != nil {
+		return err
+	}
+	doc, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("sqlite: create election %s: %w", e.ID, err)
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: create election %s: %w", e.ID, err)
+	}
+	defer rollback(tx)
+	var exists int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM elections WHERE code = ?`, e.ID).Scan(&exists); err != nil {
+		return fmt.Errorf("sqlite: create election %s: %w", e.ID, err)
+	}
+	if exists > 0 {
+		return actas.Errorf(actas.ECONFLICT, "election %s already exists", e.ID)
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO elections (code, document) VALUES (?, ?)`, e.ID, string(doc))
+	if err != nil {
+		return fmt.Errorf("sqlite: create election %s: %w", e.ID, err)
+	}
+	eid, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("sqlite: create election %s: %w", e.ID, err)
+	}
+	for i, c := range e.Contests {
+		res, err := tx.ExecContext(ctx, `INSERT INTO contests (election, code, position) VALUES (?, ?, ?)`, eid, c.ID, i)
+		if err != nil {
+			return fmt.Errorf("sqlite: create election %s: contest %s: %w", e.ID, c.ID, err)
+		}
+		cid, err := res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("sqlite: create election %s: contest %s: %w", e.ID, c.ID, err)
+		}
+		for j, ch := range c.Choices {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO choices (contest, position, code) VALUES (?, ?, ?)`, cid, j, ch.ID); err != nil {
+				return fmt.Errorf("sqlite: create election %s: contest %s: %w", e.ID, c.ID, err)
+			}
+		}
+	}
+	if err := g.insert(ctx, tx, eid, e.Name); err != nil {
+		return fmt.Errorf("sqlite: create election %s: %w", e.ID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: create election %s: %w", e.ID, err)
+	}
+	return nil
+}
+
+// geography is an election's areas and stations, ready to insert. Area i
+// (from 0) gets row id base+i, so stations can name their area without a
+// query per row.
+type geography struct {
+	areas    []area // areas[0] is national
+	stations []actas.Station
+	areaOf   []int32 // index into areas of each station's area
+}
+
+type area struct {
+	path   string
+	name   string
+	level  int
+	parent int32 // index into areas, -1 for national
+}
+
+// buildGeography checks the stations and derives the areas from their
+// paths. Paths are stored in canonical form (actas.JoinPath of their names).
+func buildGeography(e *actas.Election, stations []actas.Station) (*geography, error) {
+	levels := len(e.Levels)
+	g := &geography{stations: stations, areaOf: make([]int32, len(stations))}
+	g.areas = append(g.areas, area{path: "", name: e.Name, level: -1, parent: -1})
+	index := map[string]int32{"": 0}
+	codes := make(map[string]struct{}, len(stations))
+	var names []string
+	for i := range stations {
+		st := &stations[i]
+		if st.Code == "" {
+			return nil, actas.Errorf(actas.EINVALID, "election %s: station %d has an empty code", e.ID, i+1)
+		}
+		if _, dup := codes[st.Code]; dup {
+			return nil, actas.Errorf(actas.EINVALID, "election %s: station %s appears twice", e.ID, st.Code)
+		}
+		codes[st.Code] = struct{}{}
+		if st.Registered < 0 || st.Machines < 0 {
+			return nil, actas.Errorf(actas.EINVALID, "election %s: station %s: registered and machines may not be negative", e.ID, st.Code)
+		}
+		// Stations of an area usually come together: reuse the last one's.
+		if i > 0 && st.Area == stations[i-1].Area {
+			g.areaOf[i] = g.areaOf[i-1]
+			continue
+		}
+		path, err := canonicalStationPath(st.Area, levels, &names)
+		if err != nil {
+			return nil, actas.Errorf(actas.EINVALID, "election %s: station %s: %s", e.ID, st.Code, actas.ErrorMessage(err))
+		}
+		// Walk the path's prefixes top down; most are known already.
+		parent := int32(0)
+		level := 0
+		for end := 0; end <= len(path); end++ {
+			if end < len(path) && !(path[end] == '/' && !escaped(path, end)) {
+				continue
+			}
+			prefix := path[:end]
+			id, ok := index[prefix]
+			if !ok {
+				id = int32(len(g.areas))
+				index[prefix] = id
+				g.areas = append(g.areas, area{path: prefix, name: names[level], level: level, parent: parent})
+			}
+			parent = id
+			level++
+		}
+		g.areaOf[i] = parent
+	}
+	return g, nil
+}
+
+// canonicalStationPath checks that path has one name per level and returns
+// its canonical form, with the names in *names. Paths without escapes (all
+// but a few) are already canonical.
+func canonicalStationPath(path string, levels int, names *[]string) (string, error) {
+	*names = (*names)[:0]
+	if path == "" || path == actas.National {
+		return "", actas.Errorf(actas.EINVALID, "area path %q must name an area at each of the %d levels", path, levels)
+	}
+	if strings.IndexByte(path, '\\') < 0 {
+		rest := path
+		for {
+			name, after, more := strings.Cut(rest, "/")
+			if name == "" {
+				return "", actas.Errorf(actas.EINVALID, "area path %q has an empty name", path)
+			}
+			*names = append(*names, name)
+			if !more {
+				break
+			}
+			rest = after
+		}
+	} else {
+		ns, err := actas.SplitPath(path)
+		if err != nil {
+			return "", err
+		}
+		*names = append(*names, ns...)
+		path = actas.JoinPath(ns...)
+	}
+	if len(*names) != levels {
+		return "", actas.Errorf(actas.EINVALID, "area path %q has %d names; the election has %d levels", path, len(*names), levels)
+	}
+	if (*names)[0] == actas.National {
+		// Checked here rather than through actas.CheckStationArea, which
+		// would split every path a second time.
+		return "", actas.Errorf(actas.EINVALID, "area path %q: a top-level area may not be called %q, which names the whole election", path, actas.National)
+	}
+	return path, nil
+}
+
+// escaped reports whether path[i] is preceded by an odd number of '\'.
+func escaped(path string, i int) bool {
+	n := 0
+	for j := i - 1; j >= 0 && path[j] == '\\'; j-- {
+		n++
+	}
+	return n%2 == 1
+}
+
+// insert writes the areas and stations of election eid.
+func (g *geography) insert(ctx context.Context, tx *sql.Tx, eid int64, electionName string) error {
+	var base int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM areas`).Scan(&base); err != nil {
+		return fmt.Errorf("areas: %w", err)
+	}
+	ins, err := newBulkInserter(ctx, tx, `INSERT INTO areas (id, election, parent, level, name, path) VALUES `, "?, ?, ?, ?, ?, ?", 6)
+	if err != nil {
+		return fmt.Errorf("areas: %w", err)
+	}
+	defer ins.close()
+	eidv := any(eid)
+	for i, a := range g.areas {
+		var parent any
+		if a.parent >= 0 {
+			parent = base + int64(a.parent)
+		}
+		if err := ins.add(ctx, base+int64(i), eidv, parent, a.level, a.name, a.path); err != nil {
+			return fmt.Errorf("areas: %w", err)
+		}
+	}
+	if err := ins.flush(ctx); err != nil {
+		return fmt.Errorf("areas: %w", err)
+	}
+	sins, err := newBulkInserter(ctx, tx, `INSERT INTO stations (election, area, code, registered, machines) VALUES `, "?, ?, ?, ?, ?", 5)
+	if err != nil {
+		return fmt.Errorf("stations: %w", err)
+	}
+	defer sins.close()
+	for i := range g.stations {
+		st := &g.stations[i]
+		if err := sins.add(ctx, eidv, base+int64(g.areaOf[i]), st.Code, st.Registered, st.Machines); err != nil {
+			return fmt.Errorf("stations: %w", err)
+		}
+	}
+	if err := sins.flush(ctx); err != nil {
+		return fmt.Errorf("stations: %w", err)
+	}
+	return nil
+}
+
+// Election returns the election with id code. Errors: ENOTFOUND.
+func (db *DB) Election(ctx context.Context, code string) (*actas.Election, error) {
+	var doc string
+	err := db.r.QueryRowContext(ctx, `SELECT document FROM elections WHERE code = ?`, code).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFoundElection(code)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: election %s: %w", code, err)
+	}
+	e := new(actas.Election)
+	if err := json.Unmarshal([]byte(doc), e); err != nil {
+		return nil, fmt.Errorf("sqlite: election %s: stored document: %w", code, err)
+	}
+	return e, nil
+}
+
+// Elections returns every election, ordered by id.
+func (db *DB) Elections(ctx context.Context) ([]*actas.Election, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT code, document FROM elections ORDER BY code`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: elections: %w", err)
+	}
+	defer rows.Close()
+	out := []*actas.Election{}
+	for rows.Next() {
+		var code string
+		var doc []byte
+		if err := rows.Scan(&code, &doc); err != nil {
+			return nil, fmt.Errorf("sqlite: elections: %w", err)
+		}
+		e := new(actas.Election)
+		if err := json.Unmarshal(doc, e); err != nil {
+			return nil, fmt.Errorf("sqlite: election %s: stored document: %w", code, err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: elections: %w", err)
+	}
+	return out, nil
+}
+
+// Stations returns the election's stations in creation order.
+// Errors: ENOTFOUND.
+func (db *DB) Stations(ctx context.Context, election string) ([]actas.Station, error) {
+	m, err := db.meta(ctx, election)
+	if err != nil {
+		return nil, err
+	}
+	// One read transaction: the area paths and the stations are read from
+	// the same snapshot of the file.
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: stations of %s: %w", election, err)
+	}
+	defer rollback(tx)
+	paths, err := areaPaths(ctx, tx, m.id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: stations of %s: %w", election, err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM stations WHERE election = ?`, m.id).Scan(&n); err != nil {
+		return nil, fmt.Errorf("sqlite: stations of %s: %w", election, err)
+	}
+	out := make([]actas.Station, 0, n)
+	rows, err := tx.QueryContext(ctx, `SELECT code, area, registered, machines FROM stations WHERE election = ? ORDER BY id`, m.id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: stations of %s: %w", election, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st actas.Station
+		var area int64
+		if err := rows.Scan(&st.Code, &area, &st.Registered, &st.Machines); err != nil {
+			return nil, fmt.Errorf("sqlite: stations of %s: %w", election, err)
+		}
+		p, ok := paths[area]
+		if !ok {
+			return nil, fmt.Errorf("sqlite: stations of %s: station %s names area %d, which is not the election's", election, st.Code, area)
+		}
+		st.Area = p
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: stations of %s: %w", election, err)
+	}
+	return out, nil
+}
+
+// areaPaths returns the path of every area of election eid by row id.
+func areaPaths(ctx context.Context, q querier, eid int64) (map[int64]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, path FROM areas WHERE election = ?`, eid)
+	if err != nil {
+		return nil, fmt.Errorf("areas: %w", err)
+	}
+	defer rows.Close()
+	paths := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var p string
+		if err := rows.Scan(&id, &p); err != nil {
+			return nil, fmt.Errorf("areas: %w", err)
+		}
+		paths[id] = p
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("areas: %w", err)
+	}
+	return paths, nil
+}

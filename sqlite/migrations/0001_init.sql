@@ -1,0 +1,149 @@
+-- Elections, their geography and stations, submissions, official totals and
+-- turnout snapshots.
+--
+-- Text columns hold what the program speaks (election, contest and choice ids,
+-- station codes, area paths, sources); integer keys join the big tables so that
+-- a million stations and their sheets stay small. Every table is append-only:
+-- the triggers at the end refuse UPDATE and DELETE, a second line of defence
+-- behind the program, which has no such statement.
+
+CREATE TABLE elections (
+	id       INTEGER PRIMARY KEY,
+	code     TEXT NOT NULL UNIQUE,                        -- the election id
+	document TEXT NOT NULL CHECK (json_valid(document))   -- election.json as stored
+);
+
+-- contests and choices repeat, for plain SQL, what the document says: the
+-- position of a choice is its place in submissions.votes.
+CREATE TABLE contests (
+	id       INTEGER PRIMARY KEY,
+	election INTEGER NOT NULL REFERENCES elections (id),
+	code     TEXT NOT NULL,
+	position INTEGER NOT NULL,
+	UNIQUE (election, code)
+);
+
+CREATE TABLE choices (
+	contest  INTEGER NOT NULL REFERENCES contests (id),
+	position INTEGER NOT NULL,
+	code     TEXT NOT NULL,
+	PRIMARY KEY (contest, position),
+	UNIQUE (contest, code)
+);
+
+-- Every election has one national area (level -1, path ''); the others have
+-- the index of their level in the election's levels, top first.
+CREATE TABLE areas (
+	id       INTEGER PRIMARY KEY,
+	election INTEGER NOT NULL REFERENCES elections (id),
+	parent   INTEGER REFERENCES areas (id),
+	level    INTEGER NOT NULL,
+	name     TEXT NOT NULL,
+	path     TEXT NOT NULL,
+	UNIQUE (election, path)
+);
+
+-- Stations are numbered in the order they were created. Like submissions
+-- (see there) this table holds a million rows written at once, so its
+-- references are resolved by the program, not declared.
+CREATE TABLE stations (
+	id         INTEGER PRIMARY KEY,
+	election   INTEGER NOT NULL, -- elections (id)
+	area       INTEGER NOT NULL, -- areas (id), a lowest-level area of the election
+	code       TEXT NOT NULL,
+	registered INTEGER NOT NULL CHECK (registered >= 0),
+	machines   INTEGER NOT NULL CHECK (machines >= 0),
+	UNIQUE (election, code)
+);
+
+-- A whole import shares one origin text; it is stored once.
+CREATE TABLE origins (
+	id   INTEGER PRIMARY KEY,
+	text TEXT NOT NULL UNIQUE
+);
+
+-- One row per stored submission. Its row id packs the election and the
+-- sequence number (id = election << 40 | seq), so that the rows of an election
+-- are one range of the table in seq order and need no index of their own; the
+-- columns election and seq unpack it for plain SQL. seq numbers an election's
+-- submissions from 1 without gaps. votes are the counts per choice
+-- in ballot order, comma separated; voters is -1 when the sheet does not state
+-- it; received is UTC, RFC 3339 with nanoseconds; evidence is a JSON array,
+-- NULL when there is none. digest is actas.Sheet.Digest of the numbers: the
+-- same source stating the same numbers for the same station and contest is
+-- stored once.
+--
+-- This table has a million rows per source and is written a million rows at
+-- a time, so it declares no foreign keys and no checks: the program resolves
+-- station, contest and origin in the transaction that inserts the row, and
+-- declaring them would look each one up again per row (a quarter of the cost
+-- of an import). They would not stop tampering either: a connection of the
+-- sqlite3 shell does not enforce foreign keys. The transparency log detects
+-- changed numbers.
+CREATE TABLE submissions (
+	id          INTEGER PRIMARY KEY,
+	election    INTEGER NOT NULL GENERATED ALWAYS AS (id >> 40) VIRTUAL,       -- elections (id)
+	seq         INTEGER NOT NULL GENERATED ALWAYS AS (id & 1099511627775) VIRTUAL,
+	station     INTEGER NOT NULL, -- stations (id)
+	contest     INTEGER NOT NULL, -- contests (id)
+	source      TEXT NOT NULL,
+	digest      BLOB NOT NULL,
+	votes       TEXT NOT NULL,
+	blank_votes INTEGER NOT NULL,
+	null_votes  INTEGER NOT NULL,
+	ballots     INTEGER NOT NULL,
+	voters      INTEGER NOT NULL,
+	flags       INTEGER NOT NULL,
+	submitter   TEXT NOT NULL,
+	origin      INTEGER NOT NULL, -- origins (id)
+	received    TEXT NOT NULL,
+	evidence    TEXT
+);
+CREATE UNIQUE INDEX submissions_sheet ON submissions (station, contest, source, digest);
+
+-- Official totals and snapshots keep every value stated; the current value of
+-- a key is its row with the highest id.
+CREATE TABLE totals (
+	id       INTEGER PRIMARY KEY,
+	election INTEGER NOT NULL REFERENCES elections (id),
+	contest  INTEGER NOT NULL REFERENCES contests (id),
+	bulletin TEXT NOT NULL,
+	area     INTEGER NOT NULL REFERENCES areas (id),
+	choice   TEXT NOT NULL,
+	votes    INTEGER NOT NULL CHECK (votes >= 0)
+);
+CREATE INDEX totals_key ON totals (election, contest, bulletin, area, choice);
+
+-- A snapshot's scope is a station or an area, never both.
+CREATE TABLE snapshots (
+	id       INTEGER PRIMARY KEY,
+	election INTEGER NOT NULL REFERENCES elections (id),
+	station  INTEGER REFERENCES stations (id),
+	area     INTEGER REFERENCES areas (id),
+	time     INTEGER NOT NULL CHECK (time BETWEEN 0 AND 1440),
+	source   TEXT NOT NULL,
+	voters   INTEGER NOT NULL CHECK (voters >= 0),
+	CHECK ((station IS NULL) <> (area IS NULL))
+);
+CREATE INDEX snapshots_station ON snapshots (station, time, source) WHERE station IS NOT NULL;
+CREATE INDEX snapshots_area ON snapshots (area, time, source) WHERE area IS NOT NULL;
+CREATE INDEX snapshots_election ON snapshots (election);
+
+CREATE TRIGGER elections_no_update BEFORE UPDATE ON elections BEGIN SELECT RAISE(ABORT, 'elections are append-only'); END;
+CREATE TRIGGER elections_no_delete BEFORE DELETE ON elections BEGIN SELECT RAISE(ABORT, 'elections are append-only'); END;
+CREATE TRIGGER contests_no_update BEFORE UPDATE ON contests BEGIN SELECT RAISE(ABORT, 'contests are append-only'); END;
+CREATE TRIGGER contests_no_delete BEFORE DELETE ON contests BEGIN SELECT RAISE(ABORT, 'contests are append-only'); END;
+CREATE TRIGGER choices_no_update BEFORE UPDATE ON choices BEGIN SELECT RAISE(ABORT, 'choices are append-only'); END;
+CREATE TRIGGER choices_no_delete BEFORE DELETE ON choices BEGIN SELECT RAISE(ABORT, 'choices are append-only'); END;
+CREATE TRIGGER areas_no_update BEFORE UPDATE ON areas BEGIN SELECT RAISE(ABORT, 'areas are append-only'); END;
+CREATE TRIGGER areas_no_delete BEFORE DELETE ON areas BEGIN SELECT RAISE(ABORT, 'areas are append-only'); END;
+CREATE TRIGGER stations_no_update BEFORE UPDATE ON stations BEGIN SELECT RAISE(ABORT, 'stations are append-only'); END;
+CREATE TRIGGER stations_no_delete BEFORE DELETE ON stations BEGIN SELECT RAISE(ABORT, 'stations are append-only'); END;
+CREATE TRIGGER origins_no_update BEFORE UPDATE ON origins BEGIN SELECT RAISE(ABORT, 'origins are append-only'); END;
+CREATE TRIGGER origins_no_delete BEFORE DELETE ON origins BEGIN SELECT RAISE(ABORT, 'origins are append-only'); END;
+CREATE TRIGGER submissions_no_update BEFORE UPDATE ON submissions BEGIN SELECT RAISE(ABORT, 'submissions are append-only: a correction is a new submission'); END;
+CREATE TRIGGER submissions_no_delete BEFORE DELETE ON submissions BEGIN SELECT RAISE(ABORT, 'submissions are append-only: a correction is a new submission'); END;
+CREATE TRIGGER totals_no_update BEFORE UPDATE ON totals BEGIN SELECT RAISE(ABORT, 'official totals are append-only: another value is a new row'); END;
+CREATE TRIGGER totals_no_delete BEFORE DELETE ON totals BEGIN SELECT RAISE(ABORT, 'official totals are append-only: another value is a new row'); END;
+CREATE TRIGGER snapshots_no_update BEFORE UPDATE ON snapshots BEGIN SELECT RAISE(ABORT, 'snapshots are append-only: another value is a new row'); END;
+CREATE TRIGGER snapshots_no_delete BEFORE DELETE ON snapshots BEGIN SELECT RAISE(ABORT, 'snapshots are append-only: another value is a new row'); END;

@@ -1,0 +1,585 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/actasproject/actas"
+)
+
+// progressEvery is how many submissions Submit handles between calls of its
+// progress callback.
+const progressEvery = 8192
+
+// releaseAfter is the size of a batch after which Submit frees the
+// writer's page cache.
+const releaseAfter = 100_000
+
+// lookupCost is how many rows SQLite reads in order in the time of one index
+// lookup, roughly: it decides between looking a few things up and reading
+// them all.
+const lookupCost = 20
+
+// sheetKey names what a source states about one station and contest; a key
+// has one digest per distinct set of numbers stated. It packs the station's
+// row id (40 bits), the contest's index (16) and the source's index (8) in
+// one word: maps of a million keys are faster with integer keys.
+type sheetKey uint64
+
+func makeKey(station int64, contest int32, source uint8) sheetKey {
+	return sheetKey(uint64(station)<<24 | uint64(contest)<<8 | uint64(source))
+}
+
+func (k sheetKey) station() int64 { return int64(k >> 24) }
+func (k sheetKey) contest() int32 { return int32(k >> 8 & 0xffff) }
+func (k sheetKey) source() uint8  { return uint8(k) }
+
+// sourceIndex returns the index of s in actas.Sources.
+func sourceIndex(s actas.Source) (uint8, bool) {
+	for i, src := range actas.Sources {
+		if src == s {
+			return uint8(i), true
+		}
+	}
+	return 0, false
+}
+
+// sourceOf returns the source named b without allocating.
+func sourceOf(b []byte) (actas.Source, uint8, bool) {
+	for i, src := range actas.Sources {
+		if string(src) == string(b) {
+			return src, uint8(i), true
+		}
+	}
+	return "", 0, false
+}
+
+// batch is one call of Submit. Known digests are referenced by int32: an
+// index ≥ 0 into digests (this batch), or -1-i for prior[i] (stored before).
+type batch struct {
+	m        *electionMeta
+	subs     []*actas.Submission
+	slots    []int32          // per submission, index into codes' values
+	codes    map[string]int32 // the batch's distinct station codes, numbered
+	ids      []int64          // station row id per slot, 0 while unknown
+	contests []int32
+	sources  []uint8
+	digests  [][32]byte
+	prior    [][32]byte
+	known    map[sheetKey]int32   // the first known digest of each key
+	more     map[sheetKey][]int32 // further known digests: rare, a source changing its numbers
+	pairs    []uint32             // per contest, a bit per source present in the batch
+}
+
+// newBatch checks the form of subs and computes their digests; it touches
+// no database. Errors: EINVALID naming the station (the first malformed
+// submission).
+func newBatch(m *electionMeta, election string, subs []*actas.Submission) (*batch, error) {
+	if len(subs) > math.MaxInt32 {
+		return nil, actas.Errorf(actas.EINVALID, "%d submissions in one batch: split it", len(subs))
+	}
+	b := &batch{
+		m: m, subs: subs,
+		slots:    make([]int32, len(subs)),
+		codes:    make(map[string]int32, len(subs)),
+		contests: make([]int32, len(subs)),
+		sources:  make([]uint8, len(subs)),
+		digests:  make([][32]byte, len(subs)),
+		pairs:    make([]uint32, len(m.election.Contests)),
+	}
+	// Hashing is a third of this function's work and needs nothing from
+	// the rest: it runs on another core meanwhile.
+	hashed := make(chan struct{})
+	go func() {
+		defer close(hashed)
+		for i, s := range subs {
+			if s != nil {
+				b.digests[i] = s.Sheet.Digest()
+			}
+		}
+	}()
+	defer func() { <-hashed }()
+	for i, s := range subs {
+		if s == nil {
+			return nil, actas.Errorf(actas.EINVALID, "submission %d is missing", i+1)
+		}
+		if s.Election != "" && s.Election != election {
+			return nil, actas.Errorf(actas.EINVALID, "station %s: the submission names election %s, not %s", s.Sheet.Station, s.Election, election)
+		}
+		ci, ok := m.contests[s.Sheet.Contest]
+		if !ok {
+			return nil, actas.Errorf(actas.EINVALID, "station %s: election %s has no contest %q", s.Sheet.Station, election, s.Sheet.Contest)
+		}
+		si, ok := sourceIndex(s.Source)
+		if !ok {
+			_, err := actas.ParseSource(string(s.Source), false)
+			return nil, actas.Errorf(actas.EINVALID, "station %s: %s", s.Sheet.Station, actas.ErrorMessage(err))
+		}
+		if err := actas.CheckForm(&s.Sheet, &m.election.Contests[ci]); err != nil {
+			return nil, err
+		}
+		if err := checkReceived(s.Received); err != nil {
+			return nil, actas.Errorf(actas.EINVALID, "station %s: %v", s.Sheet.Station, err)
+		}
+		slot, ok := b.codes[s.Sheet.Station]
+		if !ok {
+			slot = int32(len(b.codes))
+			b.codes[s.Sheet.Station] = slot
+		}
+		b.slots[i] = slot
+		b.contests[i] = int32(ci)
+		b.sources[i] = si
+		b.pairs[ci] |= 1 << si
+	}
+	b.ids = make([]int64, len(b.codes))
+	return b, nil
+}
+
+// key returns the sheet key of subs[i]; stations must be resolved.
+func (b *batch) key(i int) sheetKey {
+	return makeKey(b.ids[b.slots[i]], b.contests[i], b.sources[i])
+}
+
+// resolveStations finds the row id of every station the batch names.
+// Errors: EINVALID naming the first unknown station, in batch order.
+func (b *batch) resolveStations(ctx context.Context, tx *sql.Tx) error {
+	if int64(len(b.codes))*lookupCost < b.m.stations {
+		stmt, err := tx.PrepareContext(ctx, `SELECT id FROM stations WHERE election = ? AND code = ?`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for code, slot := range b.codes {
+			err := stmt.QueryRowContext(ctx, b.m.id, code).Scan(&b.ids[slot])
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+	} else {
+		rows, err := tx.QueryContext(ctx, `SELECT id, code FROM stations WHERE election = ?`, b.m.id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var id int64
+		var code sql.RawBytes
+		for rows.Next() {
+			if err := rows.Scan(&id, &code); err != nil {
+				return err
+			}
+			if slot, ok := b.codes[string(code)]; ok {
+				b.ids[slot] = id
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	for i, s := range b.subs {
+		if b.ids[b.slots[i]] == 0 {
+			return actas.Errorf(actas.EINVALID, "election %s has no station %q", b.m.code, s.Sheet.Station)
+		}
+	}
+	return nil
+}
+
+// digest returns the digest ref r names.
+func (b *batch) digest(r int32) *[32]byte {
+	if r >= 0 {
+		return &b.digests[r]
+	}
+	return &b.prior[-1-r]
+}
+
+// has reports whether key k has digest d among its known ones, the first of
+// which is first.
+func (b *batch) has(k sheetKey, first int32, d *[32]byte) bool {
+	if *b.digest(first) == *d {
+		return true
+	}
+	for _, r := range b.more[k] {
+		if *b.digest(r) == *d {
+			return true
+		}
+	}
+	return false
+}
+
+// know records digest ref r for key k.
+func (b *batch) know(k sheetKey, r int32) {
+	if _, ok := b.known[k]; !ok {
+		b.known[k] = r
+		return
+	}
+	if b.more == nil {
+		b.more = map[sheetKey][]int32{}
+	}
+	b.more[k] = append(b.more[k], r)
+}
+
+// addPrior records a digest stored before this batch, if its contest and
+// source matter to the batch.
+func (b *batch) addPrior(station, contestRow int64, source []byte, digest []byte) error {
+	ci, ok := b.m.byRowID[contestRow]
+	if !ok {
+		return fmt.Errorf("a stored submission of station row %d names contest row %d, which is not the election's", station, contestRow)
+	}
+	_, si, ok := sourceOf(source)
+	if !ok {
+		return fmt.Errorf("a stored submission of station row %d has unknown source %q", station, source)
+	}
+	if b.pairs[ci]&(1<<si) == 0 {
+		return nil
+	}
+	if len(digest) != 32 {
+		return fmt.Errorf("a stored submission of station row %d has a digest of %d bytes", station, len(digest))
+	}
+	b.prior = append(b.prior, [32]byte(digest))
+	b.know(makeKey(station, int32(ci), si), int32(-len(b.prior)))
+	return nil
+}
+
+// loadPrior reads the digests the batch's stations stored before. For a few
+// stations it looks each one up; when the batch is large next to what the
+// election holds (a whole file imported again) one pass over the election's
+// submissions is cheaper.
+func (b *batch) loadPrior(ctx context.Context, tx *sql.Tx, stored int64) error {
+	var station, contestRow int64
+	var source, digest sql.RawBytes
+	if int64(len(b.ids))*lookupCost < stored {
+		stmt, err := tx.PrepareContext(ctx, `SELECT contest, source, digest FROM submissions WHERE station = ?`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, id := range b.ids {
+			rows, err := stmt.QueryContext(ctx, id)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				if err := rows.Scan(&contestRow, &source, &digest); err != nil {
+					rows.Close()
+					return err
+				}
+				if err := b.addPrior(id, contestRow, source, digest); err != nil {
+					rows.Close()
+					return err
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// Station row ids of an election are dense: they were numbered in one
+	// transaction. A bitmap over their range says which are in the batch.
+	lo, hi := b.ids[0], b.ids[0]
+	for _, id := range b.ids {
+		lo, hi = min(lo, id), max(hi, id)
+	}
+	in := make([]bool, hi-lo+1)
+	for _, id := range b.ids {
+		in[id-lo] = true
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT station, contest, source, digest FROM submissions WHERE id BETWEEN ? AND ?`,
+		b.m.rowID(1), b.m.rowID(maxSeq))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(&station, &contestRow, &source, &digest); err != nil {
+			return err
+		}
+		if station < lo || station > hi || !in[station-lo] {
+			continue
+		}
+		if err := b.addPrior(station, contestRow, source, digest); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Submit stores subs in one transaction: all of them or none. See
+// actas.SubmissionStore. On success it sets Seq and Election of every
+// submission it stored (outcome New or Differing) and leaves the others
+// untouched. Beyond the interface's errors it refuses (EINVALID) a source
+// that is not one of actas.Sources, a sheet that fails actas.CheckForm, a
+// submission naming another election, and a received time outside years
+// 1–9999.
+func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submission, progress func(done int)) ([]actas.Outcome, error) {
+	m, err := db.meta(ctx, election)
+	if err != nil {
+		return nil, err
+	}
+	b, err := newBatch(m, election, subs)
+	if err != nil {
+		return nil, err
+	}
+	outcomes := make([]actas.Outcome, len(subs))
+	if len(subs) == 0 {
+		if progress != nil {
+			progress(0)
+		}
+		return outcomes, nil
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: submit to %s: %w", election, err)
+	}
+	defer rollback(tx)
+	if err := b.resolveStations(ctx, tx); err != nil {
+		if actas.ErrorCode(err) == actas.EINVALID {
+			return nil, err
+		}
+		return nil, fmt.Errorf("sqlite: submit to %s: stations: %w", election, err)
+	}
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), ?1) - ?1 FROM submissions WHERE id BETWEEN ?1 AND ?2`,
+		m.rowID(0), m.rowID(maxSeq)).Scan(&last); err != nil {
+		return nil, fmt.Errorf("sqlite: submit to %s: %w", election, err)
+	}
+	if last+int64(len(subs)) > maxSeq {
+		return nil, actas.Errorf(actas.ECONFLICT, "election %s cannot hold %d more submissions", election, len(subs))
+	}
+	b.known = make(map[sheetKey]int32, len(subs))
+	if last > 0 {
+		if err := b.loadPrior(ctx, tx, last); err != nil {
+			return nil, fmt.Errorf("sqlite: submit to %s: earlier submissions: %w", election, err)
+		}
+	}
+	if err := b.store(ctx, tx, last, outcomes, progress); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: submit to %s: %w", election, err)
+	}
+	if len(subs) >= releaseAfter {
+		// The sheets are stored; failing to free the page cache is no
+		// reason to report otherwise.
+		_, _ = db.w.ExecContext(ctx, `PRAGMA shrink_memory`)
+	}
+	seq := last
+	for i, s := range subs {
+		if outcomes[i] != actas.Present {
+			seq++
+			s.Seq = seq
+			s.Election = election
+		}
+	}
+	if progress != nil {
+		progress(len(subs))
+	}
+	return outcomes, nil
+}
+
+const insertSubmission = `INSERT INTO submissions (id, station, contest, source, digest, votes,
+	blank_votes, null_votes, ballots, voters, flags, submitter, origin, received, evidence) `
+
+// The columns of insertSubmission, and those an import usually shares
+// across a group of rows: a group that shares them binds them once.
+const (
+	submissionColumns = 15
+	sharedColumns     = 5 // contest, source, submitter, origin, received
+)
+
+// submissionValues returns what follows insertSubmission for n rows. The
+// parameters are all unnumbered '?' (binding a numbered one costs a search
+// by name); shared, the first five are contest, source, submitter, origin and
+// received, bound once for every row, followed by the other columns of each
+// row.
+func submissionValues(n int, shared bool) string {
+	if !shared {
+		return "VALUES " + valuesSQL(n, "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?")
+	}
+	return `SELECT v.column1, v.column2, c.contest, c.source, v.column3, v.column4, v.column5, v.column6,
+		v.column7, v.column8, v.column9, c.submitter, c.origin, c.received, v.column10
+		FROM (SELECT ? AS contest, ? AS source, ? AS submitter, ? AS origin, ? AS received) AS c,
+		(VALUES ` + valuesSQL(n, "?, ?, ?, ?, ?, ?, ?, ?, ?, ?") + `) AS v`
+}
+
+// store decides each submission's outcome and inserts those that are not
+// Present, numbering them from last+1.
+func (b *batch) store(ctx context.Context, tx *sql.Tx, last int64, outcomes []actas.Outcome, progress func(int)) error {
+	w := &submissionWriter{b: b, tx: tx, origins: map[string]any{}}
+	if err := w.prepare(ctx); err != nil {
+		return fmt.Errorf("sqlite: submit to %s: %w", b.m.code, err)
+	}
+	defer w.close()
+	seq := last
+	for i := range b.subs {
+		k := b.key(i)
+		switch first, ok := b.known[k]; {
+		case !ok:
+			b.known[k] = int32(i)
+			outcomes[i] = actas.New
+		case b.has(k, first, &b.digests[i]):
+			outcomes[i] = actas.Present
+		default:
+			b.know(k, int32(i))
+			outcomes[i] = actas.Differing
+		}
+		if outcomes[i] != actas.Present {
+			seq++
+			if err := w.add(ctx, i, k, seq); err != nil {
+				return err
+			}
+		}
+		if progress != nil && (i+1)%progressEvery == 0 {
+			progress(i + 1)
+		}
+	}
+	return w.flush(ctx)
+}
+
+// submissionWriter inserts submissions rowsPerInsert at a time. The text
+// columns of a group are built in one buffer and become one string, of which
+// each row's values are substrings: no allocation per row for them.
+type submissionWriter struct {
+	b       *batch
+	tx      *sql.Tx
+	full    *sql.Stmt // rowsPerInsert rows, every column bound per row
+	shared  *sql.Stmt // rowsPerInsert rows that share sharedColumns
+	pending []int32   // indexes into b.subs of the rows waiting
+	keys    []sheetKey
+	seqs    []int64
+	buf     []byte
+	ends    []int // end offsets in buf: votes, received, evidence of each row
+	args    []any
+	origins map[string]any // origin text → boxed row id
+
+	contestIDs []any // boxed contest row ids
+	sources    []any // boxed source names
+}
+
+func (w *submissionWriter) prepare(ctx context.Context) error {
+	var err error
+	if w.full, err = w.tx.PrepareContext(ctx, insertSubmission+submissionValues(rowsPerInsert, false)); err != nil {
+		return err
+	}
+	if w.shared, err = w.tx.PrepareContext(ctx, insertSubmission+submissionValues(rowsPerInsert, true)); err != nil {
+		w.full.Close()
+		return err
+	}
+	for _, id := range w.b.m.contestIDs {
+		w.contestIDs = append(w.contestIDs, any(id))
+	}
+	for _, s := range actas.Sources {
+		w.sources = append(w.sources, any(string(s)))
+	}
+	w.args = make([]any, 0, rowsPerInsert*submissionColumns)
+	return nil
+}
+
+func (w *submissionWriter) close() {
+	w.full.Close()
+	w.shared.Close()
+}
+
+// add queues subs[i], of key k, with sequence number seq.
+func (w *submissionWriter) add(ctx context.Context, i int, k sheetKey, seq int64) error {
+	s := w.b.subs[i]
+	w.buf = appendVotes(w.buf, s.Sheet.Votes)
+	w.ends = append(w.ends, len(w.buf))
+	w.buf = appendReceived(w.buf, s.Received)
+	w.ends = append(w.ends, len(w.buf))
+	var err error
+	if w.buf, err = appendEvidence(w.buf, s.Evidence); err != nil {
+		return actas.Errorf(actas.EINVALID, "station %s: evidence: %v", s.Sheet.Station, err)
+	}
+	w.ends = append(w.ends, len(w.buf))
+	w.pending = append(w.pending, int32(i))
+	w.keys = append(w.keys, k)
+	w.seqs = append(w.seqs, seq)
+	if len(w.pending) == rowsPerInsert {
+		return w.flush(ctx)
+	}
+	return nil
+}
+
+// origin returns the boxed row id of origin text o, storing it if new.
+func (w *submissionWriter) origin(ctx context.Context, o string) (any, error) {
+	if id, ok := w.origins[o]; ok {
+		return id, nil
+	}
+	if _, err := w.tx.ExecContext(ctx, `INSERT INTO origins (text) VALUES (?) ON CONFLICT (text) DO NOTHING`, o); err != nil {
+		return nil, err
+	}
+	var id int64
+	if err := w.tx.QueryRowContext(ctx, `SELECT id FROM origins WHERE text = ?`, o).Scan(&id); err != nil {
+		return nil, err
+	}
+	w.origins[o] = any(id)
+	return w.origins[o], nil
+}
+
+// flush inserts the queued rows.
+func (w *submissionWriter) flush(ctx context.Context) error {
+	n := len(w.pending)
+	if n == 0 {
+		return nil
+	}
+	text := string(w.buf)
+	received := func(j int) string { return text[w.ends[3*j]:w.ends[3*j+1]] }
+	s0, k0 := w.b.subs[w.pending[0]], w.keys[0]
+	shared := true
+	for j := 1; j < n && shared; j++ {
+		s, k := w.b.subs[w.pending[j]], w.keys[j]
+		shared = k.contest() == k0.contest() && k.source() == k0.source() && s.Submitter == s0.Submitter &&
+			s.Origin == s0.Origin && received(j) == received(0)
+	}
+	w.args = w.args[:0]
+	if shared {
+		origin, err := w.origin(ctx, s0.Origin)
+		if err != nil {
+			return fmt.Errorf("sqlite: submit to %s: origin: %w", w.b.m.code, err)
+		}
+		w.args = append(w.args, w.contestIDs[k0.contest()], w.sources[k0.source()], s0.Submitter, origin, received(0))
+	}
+	start := 0
+	for j, i := range w.pending {
+		s := w.b.subs[i]
+		k := w.keys[j]
+		votesEnd, recvEnd, evEnd := w.ends[3*j], w.ends[3*j+1], w.ends[3*j+2]
+		var evidence any
+		if evEnd > recvEnd {
+			evidence = text[recvEnd:evEnd]
+		}
+		id := w.b.m.rowID(w.seqs[j])
+		if shared {
+			w.args = append(w.args, id, k.station(), w.b.digests[i][:], text[start:votesEnd],
+				s.Sheet.Blank, s.Sheet.Null, s.Sheet.Ballots, s.Sheet.Voters, int64(s.Flags), evidence)
+		} else {
+			origin, err := w.origin(ctx, s.Origin)
+			if err != nil {
+				return fmt.Errorf("sqlite: submit to %s: origin: %w", w.b.m.code, err)
+			}
+			w.args = append(w.args, id, k.station(), w.contestIDs[k.contest()], w.sources[k.source()], w.b.digests[i][:],
+				text[start:votesEnd], s.Sheet.Blank, s.Sheet.Null, s.Sheet.Ballots, s.Sheet.Voters, int64(s.Flags),
+				s.Submitter, origin, text[votesEnd:recvEnd], evidence)
+		}
+		start = evEnd
+	}
+	var err error
+	switch {
+	case n == rowsPerInsert && shared:
+		_, err = w.shared.ExecContext(ctx, w.args...)
+	case n == rowsPerInsert:
+		_, err = w.full.ExecContext(ctx, w.args...)
+	default:
+		_, err = w.tx.ExecContext(ctx, insertSubmission+submissionValues(n, shared), w.args...)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: submit to %s: %w", w.b.m.code, err)
+	}
+	clear(w.args)
+	w.pending, w.keys, w.seqs, w.buf, w.ends = w.pending[:0], w.keys[:0], w.seqs[:0], w.buf[:0], w.ends[:0]
+	return nil
+}
