@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/sqlite"
+	"github.com/actasproject/actas/tabulate"
+)
+
+// defaultDB is the store used when neither --db nor ACTAS_DB names one.
+const defaultDB = "actas.db"
+
+// dbFlag resolves the --db value: the flag, else $ACTAS_DB, else actas.db.
+func dbFlag(env *Env, flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if v := env.Getenv("ACTAS_DB"); v != "" {
+		return v
+	}
+	return defaultDB
+}
+
+// openStore opens the store named by db. mustExist refuses to create a new
+// SQLite file, so that a mistyped path is reported instead of showing an
+// empty election.
+func openStore(ctx context.Context, db string, mustExist bool) (actas.Store, error) {
+	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
+		return nil, actas.Errorf(actas.EINVALID, "--db %s: this build has only the embedded SQLite store; give a file path", redactURL(db))
+	}
+	if mustExist {
+		if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
+			return nil, actas.Errorf(actas.ENOTFOUND, "no database at %s: create one with `actas init --db %s ...` or `actas import --format ...`", db, db)
+		}
+	}
+	st, err := sqlite.Open(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", db, err)
+	}
+	return st, nil
+}
+
+// redactURL drops the password from a database URL before it is printed.
+func redactURL(u string) string {
+	at := strings.LastIndex(u, "@")
+	scheme := strings.Index(u, "://")
+	if at < 0 || scheme < 0 {
+		return u
+	}
+	creds := u[scheme+3 : at]
+	if i := strings.Index(creds, ":"); i >= 0 {
+		return u[:scheme+3] + creds[:i] + ":***" + u[at:]
+	}
+	return u
+}
+
+// pickElection returns the election named by id, or the only one in the
+// store when id is empty.
+func pickElection(ctx context.Context, store actas.Store, id string) (*actas.Election, error) {
+	if id != "" {
+		return store.Election(ctx, id)
+	}
+	all, err := store.Elections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch len(all) {
+	case 0:
+		return nil, actas.Errorf(actas.ENOTFOUND, "the store holds no election yet: create one with `actas init` or `actas import --format`")
+	case 1:
+		return all[0], nil
+	}
+	ids := make([]string, len(all))
+	for i, e := range all {
+		ids[i] = e.ID
+	}
+	return nil, actas.Errorf(actas.EINVALID, "the store holds %d elections (%s): name one with --election", len(all), strings.Join(ids, ", "))
+}
+
+// loadResults builds the in-memory tabulation of every election in the
+// store by replaying its submissions in order.
+func loadResults(ctx context.Context, store actas.Store) (*tabulate.Tabulator, error) {
+	return tabulate.Load(ctx, store, tabulate.DefaultRules())
+}
+
+// stationIndex maps station codes to stations.
+func stationIndex(stations []actas.Station) map[string]*actas.Station {
+	m := make(map[string]*actas.Station, len(stations))
+	for i := range stations {
+		m[stations[i].Code] = &stations[i]
+	}
+	return m
+}
+
+// submitSheets flags, stores and tabulates sheets of one election in one
+// transaction. Submissions keep a Received time their source states (a
+// format may know when a sheet arrived); the others get now. tab may be nil
+// when nothing in this process reads results.
+func submitSheets(ctx context.Context, store actas.Store, tab *tabulate.Tabulator, e *actas.Election,
+	stations map[string]*actas.Station, subs []*actas.Submission, origin string, progress func(int)) (actas.Report, int, error) {
+	now := time.Now().UTC()
+	flagged := 0
+	for _, s := range subs {
+		st, ok := stations[s.Sheet.Station]
+		if !ok {
+			return actas.Report{}, 0, actas.Errorf(actas.EINVALID, "%s: election %s has no station %q", origin, e.ID, s.Sheet.Station)
+		}
+		s.Election = e.ID
+		if s.Received.IsZero() {
+			s.Received = now
+		}
+		if s.Submitter == "" {
+			s.Submitter = "import"
+		}
+		s.Origin = origin
+		s.Flags = actas.Check(&s.Sheet, st, e.Capacity(st))
+	}
+	outcomes, err := store.Submit(ctx, e.ID, subs, progress)
+	if err != nil {
+		return actas.Report{}, 0, err
+	}
+	var rep actas.Report
+	for i, o := range outcomes {
+		rep.Add(o)
+		if o == actas.Present {
+			continue
+		}
+		if subs[i].Flags != 0 {
+			flagged++
+		}
+		if tab != nil {
+			if err := tab.Add(subs[i]); err != nil {
+				return rep, flagged, fmt.Errorf("tabulate stored submission %d: %w", subs[i].Seq, err)
+			}
+		}
+	}
+	return rep, flagged, nil
+}
+
+func newBufferedWriter(w io.Writer) *bufio.Writer { return bufio.NewWriterSize(w, 1<<20) }

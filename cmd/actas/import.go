@@ -1,0 +1,329 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/sheetio"
+)
+
+func runImport(ctx context.Context, env *Env, args []string) error {
+	flags := newFlagSet(env, "import", "--db DB [--kind sheets|totals|snapshots] [--source SOURCE] [--contest ID] [--format NAME] FILE",
+		"Imports one file into an election. A file is accepted whole or not at all: a malformed line\n"+
+			"changes nothing and the error names it. Importing the same file again changes nothing.\n"+
+			"Suspicious but well-formed sheets are stored and flagged.\n\n"+
+			"--format names a published layout; it builds the election (areas, stations, contest) when the\n"+
+			"store does not hold it yet, then imports its sheets. Layouts:\n"+formatList())
+	db := flags.String("db", "", "SQLite file (default $ACTAS_DB or actas.db)")
+	electionID := flags.String("election", "", "election id (may be left out when the store holds one election)")
+	kind := flags.String("kind", "sheets", "what FILE holds: sheets, totals (official area totals) or snapshots (turnout through the day)")
+	source := flags.String("source", "", "who states the figures: witness, official, machine, qr or audit (default witness for sheets, official for totals and snapshots)")
+	contest := flags.String("contest", "", "contest id (may be left out when the election has one contest or the file has a contest column)")
+	format := flags.String("format", "", "a published layout instead of ours (see above)")
+	bulletin := flags.String("bulletin", "", "name of the announcement, for totals (default: the file name without extension)")
+	rest, err := parseFlags(flags, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		flags.Usage()
+		return &usageError{"import: name exactly one FILE"}
+	}
+	path := rest[0]
+	if *format != "" {
+		set := map[string]bool{}
+		flags.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		for _, name := range []string{"kind", "source", "contest", "bulletin", "election"} {
+			if set[name] {
+				return &usageError{fmt.Sprintf("import: --%s does not apply with --format: the layout defines it", name)}
+			}
+		}
+		return importFormat(ctx, env, dbFlag(env, *db), *format, path)
+	}
+
+	store, err := openStore(ctx, dbFlag(env, *db), true)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	e, err := pickElection(ctx, store, *electionID)
+	if err != nil {
+		return err
+	}
+	stations, err := store.Stations(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	idx := sheetio.NewIndex(stations)
+
+	switch *kind {
+	case "sheets":
+		src, err := sourceFlag(*source, actas.Witness)
+		if err != nil {
+			return err
+		}
+		return importSheets(ctx, env, store, e, stations, idx, src, *contest, path)
+	case "totals":
+		if _, err := sourceFlag(*source, actas.Official); err != nil {
+			return err
+		} else if *source != "" && *source != string(actas.Official) {
+			return &usageError{"import: official totals are stated by the authority: --source must be official"}
+		}
+		b := *bulletin
+		if b == "" {
+			b = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+		}
+		return importTotals(ctx, env, store, e, idx, *contest, b, path)
+	case "snapshots":
+		src, err := sourceFlag(*source, actas.Official)
+		if err != nil {
+			return err
+		}
+		return importSnapshots(ctx, env, store, e, idx, src, path)
+	}
+	return &usageError{fmt.Sprintf("import: --kind %q: use sheets, totals or snapshots", *kind)}
+}
+
+func formatList() string {
+	var b strings.Builder
+	for _, f := range sheetio.Formats() {
+		fmt.Fprintf(&b, "  %-15s %s\n", f.Name, f.Description)
+	}
+	return b.String()
+}
+
+func sourceFlag(value string, def actas.Source) (actas.Source, error) {
+	if value == "" {
+		return def, nil
+	}
+	return actas.ParseSource(value, false)
+}
+
+// hashingFile reads a file while hashing it and counting bytes for progress.
+type hashingFile struct {
+	f    *os.File
+	h    hash.Hash
+	n    int64
+	size int64
+	tick func(n int64)
+}
+
+func openHashing(path string) (*hashingFile, error) {
+	f, err := openInput(path)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if fi.IsDir() {
+		f.Close()
+		return nil, actas.Errorf(actas.EINVALID, "%s is a directory, not a file", path)
+	}
+	return &hashingFile{f: f, h: sha256.New(), size: fi.Size()}, nil
+}
+
+func (r *hashingFile) Read(p []byte) (int, error) {
+	n, err := r.f.Read(p)
+	r.h.Write(p[:n])
+	r.n += int64(n)
+	if r.tick != nil {
+		r.tick(r.n)
+	}
+	return n, err
+}
+
+func (r *hashingFile) Close() error { return r.f.Close() }
+
+// origin records where submissions came from: the file's name and digest.
+func (r *hashingFile) origin(path string) string {
+	return fmt.Sprintf("import %s sha256:%s", filepath.Base(path), hex.EncodeToString(r.h.Sum(nil)))
+}
+
+func importSheets(ctx context.Context, env *Env, store actas.Store, e *actas.Election, stations []actas.Station,
+	idx *sheetio.Index, src actas.Source, contest, path string) error {
+	in, err := openHashing(path)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	bar := newProgress(env, in.size, "reading "+filepath.Base(path))
+	in.tick = func(n int64) { bar.set(int(n)) }
+	sr, err := sheetio.NewSheetReader(in, path, e, contest, idx.Station)
+	if err != nil {
+		return err
+	}
+	var subs []*actas.Submission
+	for {
+		sheet, err := sr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			bar.done()
+			return fmt.Errorf("%w (nothing was imported)", err)
+		}
+		subs = append(subs, &actas.Submission{Source: src, Sheet: *sheet})
+	}
+	// Drain what the CSV reader left unread so the digest covers the whole file.
+	if _, err := io.Copy(io.Discard, in); err != nil {
+		return err
+	}
+	bar.done()
+	return storeSheets(ctx, env, store, e, stations, subs, in.origin(path), filepath.Base(path))
+}
+
+// storeSheets submits parsed sheets and prints the import report.
+func storeSheets(ctx context.Context, env *Env, store actas.Store, e *actas.Election, stations []actas.Station,
+	subs []*actas.Submission, origin, name string) error {
+	bar := newProgress(env, int64(len(subs)), "storing")
+	rep, flagged, err := submitSheets(ctx, store, nil, e, stationIndex(stations), subs, origin, bar.set)
+	bar.done()
+	if err != nil {
+		return fmt.Errorf("%w (nothing was imported)", err)
+	}
+	printReport(env, name, "sheets", rep, flagged)
+	return nil
+}
+
+func printReport(env *Env, name, what string, rep actas.Report, flagged int) {
+	if rep.New == 0 && rep.Differing == 0 {
+		fmt.Fprintf(env.Stdout, "%s: nothing changed: all %d %s were already present\n", name, rep.Present, what)
+		return
+	}
+	line := fmt.Sprintf("%s: %s", name, rep)
+	if flagged > 0 {
+		line += fmt.Sprintf("; %d flagged as suspicious", flagged)
+	}
+	fmt.Fprintln(env.Stdout, line)
+}
+
+func importTotals(ctx context.Context, env *Env, store actas.Store, e *actas.Election, idx *sheetio.Index, contest, bulletin, path string) error {
+	f, err := openInput(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	totals, err := sheetio.ReadTotals(f, path, e, contest, bulletin, idx.Area)
+	if err != nil {
+		return fmt.Errorf("%w (nothing was imported)", err)
+	}
+	rep, err := store.AddTotals(ctx, e.ID, totals)
+	if err != nil {
+		return fmt.Errorf("%w (nothing was imported)", err)
+	}
+	printReport(env, filepath.Base(path)+" (bulletin "+bulletin+")", "totals", rep, 0)
+	return nil
+}
+
+func importSnapshots(ctx context.Context, env *Env, store actas.Store, e *actas.Election, idx *sheetio.Index, src actas.Source, path string) error {
+	f, err := openInput(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	snaps, err := sheetio.ReadSnapshots(f, path, src, idx.Station, idx.Area)
+	if err != nil {
+		return fmt.Errorf("%w (nothing was imported)", err)
+	}
+	rep, err := store.AddSnapshots(ctx, e.ID, snaps)
+	if err != nil {
+		return fmt.Errorf("%w (nothing was imported)", err)
+	}
+	printReport(env, filepath.Base(path), "snapshots", rep, 0)
+	return nil
+}
+
+// importFormat converts a published layout and stores it, creating the
+// election when the store does not hold it yet.
+func importFormat(ctx context.Context, env *Env, db, name, path string) error {
+	format, err := sheetio.LookupFormat(name)
+	if err != nil {
+		return err
+	}
+	ds, err := format.Read(path)
+	if err != nil {
+		return fmt.Errorf("%w (nothing was imported)", err)
+	}
+	store, err := openStore(ctx, db, false)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	e, stations, err := ensureElection(ctx, env, store, ds)
+	if err != nil {
+		return err
+	}
+	for _, note := range ds.Notes {
+		fmt.Fprintf(env.Stdout, "%s: %s\n", filepath.Base(path), note)
+	}
+	origin := fmt.Sprintf("import --format %s %s", name, filepath.Base(path))
+	if err := storeSheets(ctx, env, store, e, stations, ds.Sheets, origin, filepath.Base(path)); err != nil {
+		return err
+	}
+	if len(ds.Totals) > 0 {
+		rep, err := store.AddTotals(ctx, e.ID, ds.Totals)
+		if err != nil {
+			return err
+		}
+		printReport(env, filepath.Base(path), "official totals", rep, 0)
+	}
+	if len(ds.Snapshots) > 0 {
+		rep, err := store.AddSnapshots(ctx, e.ID, ds.Snapshots)
+		if err != nil {
+			return err
+		}
+		printReport(env, filepath.Base(path), "snapshots", rep, 0)
+	}
+	return nil
+}
+
+// ensureElection creates the dataset's election, or checks that the stored
+// one has the same stations, so that a layout can be imported again.
+func ensureElection(ctx context.Context, env *Env, store actas.Store, ds *actas.Dataset) (*actas.Election, []actas.Station, error) {
+	e, err := store.Election(ctx, ds.Election.ID)
+	if actas.ErrorCode(err) == actas.ENOTFOUND {
+		if err := store.CreateElection(ctx, ds.Election, ds.Stations); err != nil {
+			return nil, nil, err
+		}
+		fmt.Fprintln(env.Stdout, describeElection(ds.Election, ds.Stations))
+		return ds.Election, ds.Stations, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	stored, err := store.Stations(ctx, e.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !sameStations(stored, ds.Stations) {
+		return nil, nil, actas.Errorf(actas.ECONFLICT, "election %s already exists with other stations; import into another database", e.ID)
+	}
+	return e, stored, nil
+}
+
+func sameStations(a, b []actas.Station) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	idx := stationIndex(a)
+	for i := range b {
+		st, ok := idx[b[i].Code]
+		if !ok || *st != b[i] {
+			return false
+		}
+	}
+	return true
+}

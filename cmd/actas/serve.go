@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/tabulate"
+	"github.com/actasproject/actas/web"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func runServe(ctx context.Context, env *Env, args []string) error {
+	flags := newFlagSet(env, "serve", "--db DB [--addr :8080]",
+		"Serves the public portal and the JSON API (/api/v1/) of every election in the store.\n"+
+			"Sheets imported by other commands while it runs appear within a few seconds.")
+	db := flags.String("db", "", "SQLite file (default $ACTAS_DB or actas.db)")
+	addr := flags.String("addr", ":8080", "address to listen on")
+	rest, err := parseFlags(flags, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return &usageError{fmt.Sprintf("serve: unexpected argument %q", rest[0])}
+	}
+	store, err := openStore(ctx, dbFlag(env, *db), true)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	start := time.Now()
+	tab, err := loadResults(ctx, store)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(env.Stderr, nil))
+	logger.Info("results loaded", "elapsed", time.Since(start).Round(time.Millisecond))
+	go follow(ctx, logger, store, tab, 2*time.Second)
+	return serveUntilDone(ctx, env, logger, store, tab, *addr, "")
+}
+
+// serveUntilDone serves the portal until ctx ends, printing its URL.
+func serveUntilDone(ctx context.Context, env *Env, logger *slog.Logger, store actas.Store, results actas.ResultService, addr, banner string) error {
+	srv, err := web.New(web.Config{Store: store, Results: results, Logger: logger, Version: version})
+	if err != nil {
+		return err
+	}
+	url, err := srv.Listen(addr)
+	if err != nil {
+		return actas.Errorf(actas.EINVALID, "listen on %s: %v", addr, err)
+	}
+	if banner != "" {
+		fmt.Fprintln(env.Stdout, banner)
+	}
+	fmt.Fprintf(env.Stdout, "serving at %s (Ctrl-C to stop)\n", url)
+	if env.Ready != nil {
+		env.Ready(url)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		if err := srv.Close(); err != nil {
+			return err
+		}
+		<-errc
+		return nil
+	}
+}
+
+// follow brings into the tabulation what other processes store (an
+// `actas import` while the portal runs). One SQLite writer commits Seqs in
+// order, so asking for everything after the highest Seq tabulated misses
+// nothing.
+func follow(ctx context.Context, logger *slog.Logger, store actas.Store, tab *tabulate.Tabulator, every time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		elections, err := store.Elections(ctx)
+		if err != nil {
+			logger.Warn("follow: list elections", "err", err)
+			continue
+		}
+		for _, e := range elections {
+			if _, err := tab.Election(e.ID); actas.ErrorCode(err) == actas.ENOTFOUND {
+				stations, err := store.Stations(ctx, e.ID)
+				if err == nil {
+					err = tab.AddElection(e, stations)
+				}
+				if err != nil {
+					logger.Warn("follow: new election", "election", e.ID, "err", err)
+					continue
+				}
+				logger.Info("new election", "election", e.ID)
+			}
+			seq, err := tab.MaxSeq(e.ID)
+			if err == nil {
+				err = tab.CatchUp(ctx, store, e.ID, seq)
+			}
+			if err != nil && ctx.Err() == nil {
+				logger.Warn("follow: catch up", "election", e.ID, "err", err)
+			}
+		}
+	}
+}
