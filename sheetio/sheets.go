@@ -43,6 +43,8 @@ type SheetReader struct {
 	layouts   map[string]*sheetLayout   // by contest id, built on first use
 	choiceCol map[string]int            // choice column by choice id
 
+	last *actas.Station // the station of the sheet Read returned last
+
 	// Sheets and their votes are carved out of slabs: two allocations per
 	// slabSheets rows instead of two per row.
 	sheets []actas.Sheet
@@ -217,6 +219,7 @@ func (sr *SheetReader) Read() (*actas.Sheet, error) {
 	}
 
 	s := sr.newSheet(len(l.cols))
+	sr.last = st
 	s.Station = st.Code
 	s.Contest = l.contest.ID
 	for i, col := range l.cols {
@@ -247,6 +250,11 @@ func (sr *SheetReader) Read() (*actas.Sheet, error) {
 	}
 	return s, nil
 }
+
+// Station returns the station of the sheet Read returned last (nil before
+// the first): callers that check sheets against their station need not look
+// it up again.
+func (sr *SheetReader) Station() *actas.Station { return sr.last }
 
 // newSheet returns a zero sheet with n votes from the slabs. Each Votes has
 // its capacity cut to n so that appending to it cannot reach a neighbour.

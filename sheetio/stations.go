@@ -2,6 +2,7 @@ package sheetio
 
 import (
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/actasproject/actas"
@@ -76,6 +77,9 @@ type StationReader struct {
 	machines int   // -1 when absent
 	names    []string
 	seen     map[string]int // station code → line
+
+	prevNames []string // the area names of the previous station
+	prevPath  string   // and their path
 }
 
 // NewStationReader reads and checks the header of a stations file; levels are
@@ -146,7 +150,13 @@ func (sr *StationReader) Read() (actas.Station, error) {
 		return actas.Station{}, sr.f.fieldError(sr.station, "station %s appears twice, on lines %d and %d; a station code must be unique", quoteValue(code), prev, line)
 	}
 	sr.seen[code] = line
-	return actas.Station{Code: code, Area: actas.JoinPath(sr.names...), Registered: reg, Machines: machines}, nil
+	// Stations of one area usually follow each other: they share one path
+	// string (a million stations hold a few hundred thousand areas).
+	if !slices.Equal(sr.names, sr.prevNames) {
+		sr.prevPath = actas.JoinPath(sr.names...)
+		sr.prevNames = append(sr.prevNames[:0], sr.names...)
+	}
+	return actas.Station{Code: code, Area: sr.prevPath, Registered: reg, Machines: machines}, nil
 }
 
 // ReadStations reads a whole stations file (see StationReader). It returns

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/sheetio"
 	"github.com/actasproject/actas/sqlite"
 	"github.com/actasproject/actas/tabulate"
 )
@@ -92,28 +93,55 @@ func loadResults(ctx context.Context, store actas.Store) (*tabulate.Tabulator, e
 	return tabulate.Load(ctx, store, tabulate.DefaultRules())
 }
 
-// stationIndex maps station codes to stations.
-func stationIndex(stations []actas.Station) map[string]*actas.Station {
-	m := make(map[string]*actas.Station, len(stations))
-	for i := range stations {
-		m[stations[i].Code] = &stations[i]
+// flagSheets sets each submission's Flags (what actas.Check finds
+// suspicious). Errors: EINVALID for a station the election lacks.
+func flagSheets(e *actas.Election, stations sheetio.StationLookup, subs []*actas.Submission, origin string) error {
+	for _, s := range subs {
+		st, ok := stations(s.Sheet.Station)
+		if !ok {
+			return actas.Errorf(actas.EINVALID, "%s: election %s has no station %q", origin, e.ID, s.Sheet.Station)
+		}
+		s.Flags = actas.Check(&s.Sheet, st, e.Capacity(st))
 	}
-	return m
+	return nil
 }
 
-// submitSheets flags, stores and tabulates sheets of one election in one
+// readSubmissions reads a sheets file of one source into submissions whose
+// Flags are set. The file is accepted whole or not at all.
+func readSubmissions(r io.Reader, file string, e *actas.Election, contest string, idx *sheetio.Index, src actas.Source) ([]*actas.Submission, error) {
+	sr, err := sheetio.NewSheetReader(r, file, e, contest, idx.Station)
+	if err != nil {
+		return nil, err
+	}
+	var subs []*actas.Submission
+	var slab []actas.Submission // one allocation per 4096 submissions
+	for {
+		sheet, err := sr.Read()
+		if errors.Is(err, io.EOF) {
+			return subs, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(slab) == 0 {
+			slab = make([]actas.Submission, 4096)
+		}
+		s := &slab[0]
+		slab = slab[1:]
+		st := sr.Station()
+		*s = actas.Submission{Source: src, Sheet: *sheet, Flags: actas.Check(sheet, st, e.Capacity(st))}
+		subs = append(subs, s)
+	}
+}
+
+// submitSheets stores and tabulates flagged sheets of one election in one
 // transaction. Submissions keep a Received time their source states (a
 // format may know when a sheet arrived); the others get now. tab may be nil
 // when nothing in this process reads results.
 func submitSheets(ctx context.Context, store actas.Store, tab *tabulate.Tabulator, e *actas.Election,
-	stations map[string]*actas.Station, subs []*actas.Submission, origin string, progress func(int)) (actas.Report, int, error) {
+	subs []*actas.Submission, origin string, progress func(int)) (actas.Report, int, error) {
 	now := time.Now().UTC()
-	flagged := 0
 	for _, s := range subs {
-		st, ok := stations[s.Sheet.Station]
-		if !ok {
-			return actas.Report{}, 0, actas.Errorf(actas.EINVALID, "%s: election %s has no station %q", origin, e.ID, s.Sheet.Station)
-		}
 		s.Election = e.ID
 		if s.Received.IsZero() {
 			s.Received = now
@@ -122,13 +150,13 @@ func submitSheets(ctx context.Context, store actas.Store, tab *tabulate.Tabulato
 			s.Submitter = "import"
 		}
 		s.Origin = origin
-		s.Flags = actas.Check(&s.Sheet, st, e.Capacity(st))
 	}
 	outcomes, err := store.Submit(ctx, e.ID, subs, progress)
 	if err != nil {
 		return actas.Report{}, 0, err
 	}
 	var rep actas.Report
+	flagged := 0
 	for i, o := range outcomes {
 		rep.Add(o)
 		if o == actas.Present {

@@ -13,10 +13,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/actasproject/actas"
@@ -48,6 +50,10 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	dir := flags.String("dir", "", "directory for the files and databases (default: a temporary one, removed)")
 	queries := flags.Int("queries", 20_000, "results queries to time")
 	readers := flags.Int("readers", 200, "concurrent readers")
+	roundsN := flags.Int("rounds", 3, "import rounds (figures are their medians)")
+	think := flags.Duration("think", 100*time.Millisecond, "pause of each reader between API calls (a reader reading the page)")
+	cpuprofile := flags.String("cpuprofile", "", "write a CPU profile of the actas import to this file")
+	memprofile := flags.String("memprofile", "", "write a heap profile taken at the end of the actas import to this file")
 	rest, err := parseFlags(flags, args[1:])
 	if err != nil {
 		return err
@@ -55,8 +61,8 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if len(rest) > 0 {
 		return &usageError{fmt.Sprintf("bench import: unexpected argument %q", rest[0])}
 	}
-	if *readers < 1 || *queries < *readers {
-		return &usageError{"bench import: --queries must be at least --readers, and --readers at least 1"}
+	if *readers < 1 || *queries < *readers || *roundsN < 1 {
+		return &usageError{"bench import: --rounds and --readers must be at least 1, and --queries at least --readers"}
 	}
 	work := *dir
 	if work == "" {
@@ -95,105 +101,84 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	ds = nil
 	fmt.Fprintf(out, "prepared files in %s (%.1f s, not timed)\n\n", work, time.Since(t0).Seconds())
 
-	// Baseline: the same sheets, already parsed, inserted by plain batched INSERTs.
-	e, err := readElectionFile(electionPath)
-	if err != nil {
-		return err
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
-	stList, err := readStationsFile(stationsPath, e.Levels)
-	if err != nil {
-		return err
+	var rounds []importRound
+	var last *importRound
+	for r := range *roundsN {
+		// Each round imports into new files: the actas import first, so
+		// that its memory is measured from a clean start, then the baseline.
+		if last != nil {
+			// Only the last round's store and tabulation are kept, for the
+			// queries: the others would weigh on the next round's memory.
+			last.db.Close()
+			last.db, last.tab = nil, nil
+		}
+		round, err := benchImportRound(ctx, work, r, electionPath, stationsPath, sheetsPath)
+		if err != nil {
+			return err
+		}
+		rounds = append(rounds, *round)
+		last = &rounds[len(rounds)-1]
+		fmt.Fprintf(out, "round %d: actas %.2f s, baseline %.2f s, ratio %.2f\n", r+1, round.total.Seconds(), round.baseline.Seconds(), round.total.Seconds()/round.baseline.Seconds())
 	}
-	subs, err := readSheetsFile(sheetsPath, e, stList)
-	if err != nil {
-		return err
-	}
-	n := len(subs)
-	t0 = time.Now()
-	if err := sqlite.PlainInsert(ctx, filepath.Join(work, "baseline.db"), subs); err != nil {
-		return fmt.Errorf("baseline: %w", err)
-	}
-	baseline := time.Since(t0)
-	subs, stList = nil, nil
-	runtime.GC()
-	debug.FreeOSMemory()
-
-	// actas: create the election, then import the sheets file as `actas
-	// import` does, and tabulate them.
-	mem := startRSSSampler(50 * time.Millisecond)
-	t0 = time.Now()
-	store, err := sqlite.Open(ctx, filepath.Join(work, "actas.db"))
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	e, err = readElectionFile(electionPath)
-	if err != nil {
-		return err
-	}
-	stList, err = readStationsFile(stationsPath, e.Levels)
-	if err != nil {
-		return err
-	}
-	if err := store.CreateElection(ctx, e, stList); err != nil {
-		return err
-	}
-	tab := tabulate.New(tabulate.DefaultRules())
-	if err := tab.AddElection(e, stList); err != nil {
-		return err
-	}
-	initTime := time.Since(t0)
-
-	t0 = time.Now()
-	subs, err = readSheetsFile(sheetsPath, e, stList)
-	if err != nil {
-		return err
-	}
-	parseTime := time.Since(t0)
-	t1 := time.Now()
-	rep, flagged, err := submitSheets(ctx, store, nil, e, stationIndex(stList), subs, "bench", nil)
-	if err != nil {
-		return err
-	}
-	storeTime := time.Since(t1)
-	t1 = time.Now()
-	for _, s := range subs {
-		if err := tab.Add(s); err != nil {
+	pprof.StopCPUProfile()
+	defer last.db.Close()
+	if *memprofile != "" {
+		if err := writeHeapProfile(*memprofile); err != nil {
 			return err
 		}
 	}
-	tabTime := time.Since(t1)
-	importTime := time.Since(t0)
-	peakRSS := mem.stop()
-	subs = nil
-	if rep.New != n {
-		return actas.Errorf(actas.EINTERNAL, "bench: stored %s, want %d new", rep, n)
+	med := func(f func(r *importRound) float64) float64 {
+		v := make([]float64, len(rounds))
+		for i := range rounds {
+			v[i] = f(&rounds[i])
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
 	}
-
-	rate := func(d time.Duration) string { return fmt.Sprintf("%.0f sheets/s", float64(n)/d.Seconds()) }
-	fmt.Fprintf(out, "import of %d sheets (%d flagged)\n", n, flagged)
-	fmt.Fprintf(out, "  baseline: plain batched SQLite insert   %7.2f s  %s\n", baseline.Seconds(), rate(baseline))
-	fmt.Fprintf(out, "  actas: read CSV + check + store + tabulate %5.2f s  %s   ratio to baseline %.2f\n", importTime.Seconds(), rate(importTime), importTime.Seconds()/baseline.Seconds())
-	fmt.Fprintf(out, "    read CSV %.2f s, check + store %.2f s (ratio %.2f), tabulate %.2f s\n", parseTime.Seconds(), storeTime.Seconds(), storeTime.Seconds()/baseline.Seconds(), tabTime.Seconds())
-	fmt.Fprintf(out, "  creating the election (%d stations, store + tabulation) %.2f s\n", len(stList), initTime.Seconds())
-	fmt.Fprintf(out, "  peak resident memory while creating and importing: %.0f MiB\n\n", float64(peakRSS)/(1<<20))
+	n := last.sheets
+	baseline := med(func(r *importRound) float64 { return r.baseline.Seconds() })
+	total := med(func(r *importRound) float64 { return r.total.Seconds() })
+	storeT := med(func(r *importRound) float64 { return r.submit.Seconds() })
+	ratio := med(func(r *importRound) float64 { return r.total.Seconds() / r.baseline.Seconds() })
+	storeRatio := med(func(r *importRound) float64 { return r.submit.Seconds() / r.baseline.Seconds() })
+	rate := func(sec float64) string { return fmt.Sprintf("%.0f sheets/s", float64(n)/sec) }
+	fmt.Fprintf(out, "\nimport of %d sheets (%d flagged), median of %d rounds\n", n, last.flagged, len(rounds))
+	fmt.Fprintf(out, "  baseline: plain batched SQLite insert        %6.2f s  %s\n", baseline, rate(baseline))
+	fmt.Fprintf(out, "  actas: read CSV + check + store + tabulate   %6.2f s  %s   ratio to baseline %.2f\n", total, rate(total), ratio)
+	fmt.Fprintf(out, "    read CSV %.2f s, check + store %.2f s (ratio %.2f), tabulate %.2f s\n",
+		med(func(r *importRound) float64 { return r.parse.Seconds() }), storeT, storeRatio, med(func(r *importRound) float64 { return r.tabulate.Seconds() }))
+	fmt.Fprintf(out, "  creating the election (%d stations, store + tabulation) %.2f s\n", last.stations, med(func(r *importRound) float64 { return r.init.Seconds() }))
+	fmt.Fprintf(out, "  stations and sheets together %.2f s\n", med(func(r *importRound) float64 { return (r.init + r.total).Seconds() }))
+	fmt.Fprintf(out, "  peak resident memory while creating and importing: %.0f MiB\n\n", med(func(r *importRound) float64 { return float64(r.peakRSS) })/(1<<20))
+	store, tab, e := last.db, last.tab, last.election
 
 	// Queries, with readers querying at once.
 	targets, err := benchTargets(tab, e, c.ID)
 	if err != nil {
 		return err
 	}
-	inMemory := measureConcurrent(*readers, *queries, func(rng *rand.Rand) error {
+	query := func(rng *rand.Rand) error {
 		tg := targets[rng.IntN(len(targets))]
 		_, _, err := tab.Area(e.ID, c.ID, actas.Reconciled, tg)
 		return err
-	})
+	}
 	srv, err := web.New(web.Config{Store: store, Results: tab, Version: version})
 	if err != nil {
 		return err
 	}
 	h := srv.Handler()
-	api := measureConcurrent(*readers, *queries, func(rng *rand.Rand) error {
+	call := func(rng *rand.Rand) error {
 		tg := targets[rng.IntN(len(targets))]
 		req := httptest.NewRequest(http.MethodGet, "/api/v1/elections/"+url.PathEscape(e.ID)+"/results?area="+url.QueryEscape(actas.DisplayPath(tg)), nil)
 		rec := httptest.NewRecorder()
@@ -202,37 +187,126 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 			return fmt.Errorf("GET %s: %d %s", req.URL, rec.Code, rec.Body.String())
 		}
 		return nil
-	})
+	}
 	fmt.Fprintf(out, "results of an area and its children, random areas of every level (%d areas), %d readers at once\n", len(targets), *readers)
 	for _, m := range []struct {
-		name string
-		l    latencies
-	}{{"in memory (tabulate)", inMemory}, {"API handler, JSON (in process)", api}} {
-		if m.l.err != nil {
-			return m.l.err
+		name  string
+		think time.Duration
+		fn    func(rng *rand.Rand) error
+	}{
+		{"in memory (tabulate)", 0, query},
+		{"API handler, JSON, in process, each reader pausing " + think.String(), *think, call},
+		{"API handler, JSON, in process, no pause", 0, call},
+	} {
+		l := measureConcurrent(*readers, *queries, m.think, m.fn)
+		if l.err != nil {
+			return l.err
 		}
-		fmt.Fprintf(out, "  %-31s %d queries  p50 %s  p99 %s  max %s\n", m.name, len(m.l.d), m.l.q(0.50), m.l.q(0.99), m.l.q(1))
+		fmt.Fprintf(out, "  %s\n    %d queries, %.0f/s: p50 %s  p99 %s  max %s\n", m.name, len(l.d), l.perSecond, l.q(0.50), l.q(0.99), l.q(1))
 	}
 	return nil
 }
 
-func readSheetsFile(path string, e *actas.Election, stations []actas.Station) ([]*actas.Submission, error) {
+// importRound is what one round of the import benchmark measured.
+type importRound struct {
+	init, parse, submit, tabulate, total, baseline time.Duration
+	peakRSS                                        int64
+	sheets, stations, flagged                      int
+
+	// The round's store and tabulation, for the query benchmark.
+	db       actas.Store
+	tab      *tabulate.Tabulator
+	election *actas.Election
+}
+
+// benchImportRound creates the election and imports the sheets file into a
+// new store, as `actas init` and `actas import` do, tabulating them; then
+// inserts the same sheets with the baseline.
+func benchImportRound(ctx context.Context, work string, round int, electionPath, stationsPath, sheetsPath string) (*importRound, error) {
+	settle()
+	r := &importRound{}
+	mem := startRSSSampler(50 * time.Millisecond)
+	t0 := time.Now()
+	store, err := sqlite.Open(ctx, filepath.Join(work, fmt.Sprintf("actas-%d.db", round)))
+	if err != nil {
+		return nil, err
+	}
+	r.db = store
+	fail := func(err error) (*importRound, error) {
+		store.Close()
+		mem.stop()
+		return nil, err
+	}
+	e, err := readElectionFile(electionPath)
+	if err != nil {
+		return fail(err)
+	}
+	stList, err := readStationsFile(stationsPath, e.Levels)
+	if err != nil {
+		return fail(err)
+	}
+	if err := store.CreateElection(ctx, e, stList); err != nil {
+		return fail(err)
+	}
+	tab := tabulate.New(tabulate.DefaultRules())
+	if err := tab.AddElection(e, stList); err != nil {
+		return fail(err)
+	}
+	idx := sheetio.NewIndex(stList)
+	r.init = time.Since(t0)
+
+	t0 = time.Now()
+	subs, err := readSheetsFile(sheetsPath, e, idx)
+	if err != nil {
+		return fail(err)
+	}
+	r.parse = time.Since(t0)
+	t1 := time.Now()
+	rep, flagged, err := submitSheets(ctx, store, nil, e, subs, "bench", nil)
+	if err != nil {
+		return fail(err)
+	}
+	r.submit = time.Since(t1)
+	t1 = time.Now()
+	for _, s := range subs {
+		if err := tab.Add(s); err != nil {
+			return fail(err)
+		}
+	}
+	r.tabulate = time.Since(t1)
+	r.total = time.Since(t0)
+	r.peakRSS = mem.stop()
+	if rep.New != len(subs) {
+		return fail(actas.Errorf(actas.EINTERNAL, "bench: stored %s, want %d new", rep, len(subs)))
+	}
+	r.sheets, r.stations, r.flagged = len(subs), len(stList), flagged
+	r.tab, r.election = tab, e
+
+	settle()
+	t0 = time.Now()
+	if err := sqlite.PlainInsert(ctx, filepath.Join(work, fmt.Sprintf("baseline-%d.db", round)), subs); err != nil {
+		return fail(fmt.Errorf("baseline: %w", err))
+	}
+	r.baseline = time.Since(t0)
+	return r, nil
+}
+
+// settle starts a timed phase from the same state every time: the file
+// data of earlier phases written to disk (else their writeback competes with
+// the phase's own fsync), and the heap collected.
+func settle() {
+	syscall.Sync()
+	runtime.GC()
+	debug.FreeOSMemory()
+}
+
+func readSheetsFile(path string, e *actas.Election, idx *sheetio.Index) ([]*actas.Submission, error) {
 	f, err := openInput(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	sheets, err := sheetio.ReadSheets(bufio.NewReaderSize(f, 1<<20), path, e, "", sheetio.NewIndex(stations).Station)
-	if err != nil {
-		return nil, err
-	}
-	subs := make([]*actas.Submission, len(sheets))
-	backing := make([]actas.Submission, len(sheets))
-	for i, s := range sheets {
-		backing[i] = actas.Submission{Source: actas.Official, Sheet: *s}
-		subs[i] = &backing[i]
-	}
-	return subs, nil
+	return readSubmissions(bufio.NewReaderSize(f, 1<<20), path, e, "", idx, actas.Official)
 }
 
 // benchTargets lists every area of the election, from national to the
@@ -252,8 +326,9 @@ func benchTargets(tab *tabulate.Tabulator, e *actas.Election, contest string) ([
 }
 
 type latencies struct {
-	d   []time.Duration
-	err error
+	d         []time.Duration
+	perSecond float64
+	err       error
 }
 
 // q returns the p-quantile (nearest rank) of sorted latencies.
@@ -266,19 +341,25 @@ func (l latencies) q(p float64) time.Duration {
 	return l.d[i].Round(time.Microsecond)
 }
 
-// measureConcurrent runs total calls of fn spread over readers goroutines
-// and returns their sorted latencies.
-func measureConcurrent(readers, total int, fn func(rng *rand.Rand) error) latencies {
+// measureConcurrent runs total calls of fn spread over readers goroutines,
+// each pausing think between its calls (0: none, a closed loop), and
+// returns their sorted latencies and the calls per second achieved.
+func measureConcurrent(readers, total int, think time.Duration, fn func(rng *rand.Rand) error) latencies {
 	var wg sync.WaitGroup
 	per := total / readers
 	all := make([][]time.Duration, readers)
 	errs := make([]error, readers)
+	start := time.Now()
 	for r := range readers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(r), 7))
 			d := make([]time.Duration, 0, per)
+			// Readers start spread over one pause, not all at once.
+			if think > 0 {
+				time.Sleep(time.Duration(rng.Int64N(int64(think))))
+			}
 			for range per {
 				t := time.Now()
 				if err := fn(rng); err != nil {
@@ -286,12 +367,15 @@ func measureConcurrent(readers, total int, fn func(rng *rand.Rand) error) latenc
 					return
 				}
 				d = append(d, time.Since(t))
+				if think > 0 {
+					time.Sleep(think)
+				}
 			}
 			all[r] = d
 		}()
 	}
 	wg.Wait()
-	var l latencies
+	l := latencies{perSecond: float64(per*readers) / time.Since(start).Seconds()}
 	for r := range readers {
 		if errs[r] != nil && l.err == nil {
 			l.err = errs[r]
@@ -346,4 +430,14 @@ func readRSS() int64 {
 		}
 	}
 	return 0
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	runtime.GC() // the profile shows what is live, not garbage
+	return pprof.Lookup("heap").WriteTo(f, 0)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/sheetio"
 	"github.com/actasproject/actas/simulate"
 	"github.com/actasproject/actas/tabulate"
 )
@@ -85,7 +86,10 @@ func loadDataset(ctx context.Context, store actas.Store, ds *actas.Dataset, orig
 	if err := tab.AddElection(ds.Election, ds.Stations); err != nil {
 		return nil, err
 	}
-	if _, _, err := submitSheets(ctx, store, tab, ds.Election, stationIndex(ds.Stations), ds.Sheets, origin, nil); err != nil {
+	if err := flagSheets(ds.Election, sheetio.NewIndex(ds.Stations).Station, ds.Sheets, origin); err != nil {
+		return nil, err
+	}
+	if _, _, err := submitSheets(ctx, store, tab, ds.Election, ds.Sheets, origin, nil); err != nil {
 		return nil, err
 	}
 	if _, err := store.AddTotals(ctx, ds.Election.ID, ds.Totals); err != nil {

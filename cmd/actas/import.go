@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
 	"hash"
@@ -72,7 +71,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		return importSheets(ctx, env, store, e, stations, idx, src, *contest, path)
+		return importSheets(ctx, env, store, e, idx, src, *contest, path)
 	case "totals":
 		if _, err := sourceFlag(*source, actas.Official); err != nil {
 			return err
@@ -152,7 +151,7 @@ func (r *hashingFile) origin(path string) string {
 	return fmt.Sprintf("import %s sha256:%s", filepath.Base(path), hex.EncodeToString(r.h.Sum(nil)))
 }
 
-func importSheets(ctx context.Context, env *Env, store actas.Store, e *actas.Election, stations []actas.Station,
+func importSheets(ctx context.Context, env *Env, store actas.Store, e *actas.Election,
 	idx *sheetio.Index, src actas.Source, contest, path string) error {
 	in, err := openHashing(path)
 	if err != nil {
@@ -161,35 +160,24 @@ func importSheets(ctx context.Context, env *Env, store actas.Store, e *actas.Ele
 	defer in.Close()
 	bar := newProgress(env, in.size, "reading "+filepath.Base(path))
 	in.tick = func(n int64) { bar.set(int(n)) }
-	sr, err := sheetio.NewSheetReader(in, path, e, contest, idx.Station)
+	subs, err := readSubmissions(in, path, e, contest, idx, src)
 	if err != nil {
-		return err
-	}
-	var subs []*actas.Submission
-	for {
-		sheet, err := sr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			bar.done()
-			return fmt.Errorf("%w (nothing was imported)", err)
-		}
-		subs = append(subs, &actas.Submission{Source: src, Sheet: *sheet})
+		bar.done()
+		return fmt.Errorf("%w (nothing was imported)", err)
 	}
 	// Drain what the CSV reader left unread so the digest covers the whole file.
 	if _, err := io.Copy(io.Discard, in); err != nil {
 		return err
 	}
 	bar.done()
-	return storeSheets(ctx, env, store, e, stations, subs, in.origin(path), filepath.Base(path))
+	return storeSheets(ctx, env, store, e, idx, subs, in.origin(path), filepath.Base(path))
 }
 
 // storeSheets submits parsed sheets and prints the import report.
-func storeSheets(ctx context.Context, env *Env, store actas.Store, e *actas.Election, stations []actas.Station,
+func storeSheets(ctx context.Context, env *Env, store actas.Store, e *actas.Election, idx *sheetio.Index,
 	subs []*actas.Submission, origin, name string) error {
 	bar := newProgress(env, int64(len(subs)), "storing")
-	rep, flagged, err := submitSheets(ctx, store, nil, e, stationIndex(stations), subs, origin, bar.set)
+	rep, flagged, err := submitSheets(ctx, store, nil, e, subs, origin, bar.set)
 	bar.done()
 	if err != nil {
 		return fmt.Errorf("%w (nothing was imported)", err)
@@ -262,15 +250,18 @@ func importFormat(ctx context.Context, env *Env, db, name, path string) error {
 		return err
 	}
 	defer store.Close()
-	e, stations, err := ensureElection(ctx, env, store, ds)
+	e, idx, err := ensureElection(ctx, env, store, ds)
 	if err != nil {
+		return err
+	}
+	if err := flagSheets(e, idx.Station, ds.Sheets, filepath.Base(path)); err != nil {
 		return err
 	}
 	for _, note := range ds.Notes {
 		fmt.Fprintf(env.Stdout, "%s: %s\n", filepath.Base(path), note)
 	}
 	origin := fmt.Sprintf("import --format %s %s", name, filepath.Base(path))
-	if err := storeSheets(ctx, env, store, e, stations, ds.Sheets, origin, filepath.Base(path)); err != nil {
+	if err := storeSheets(ctx, env, store, e, idx, ds.Sheets, origin, filepath.Base(path)); err != nil {
 		return err
 	}
 	if len(ds.Totals) > 0 {
@@ -292,14 +283,14 @@ func importFormat(ctx context.Context, env *Env, db, name, path string) error {
 
 // ensureElection creates the dataset's election, or checks that the stored
 // one has the same stations, so that a layout can be imported again.
-func ensureElection(ctx context.Context, env *Env, store actas.Store, ds *actas.Dataset) (*actas.Election, []actas.Station, error) {
+func ensureElection(ctx context.Context, env *Env, store actas.Store, ds *actas.Dataset) (*actas.Election, *sheetio.Index, error) {
 	e, err := store.Election(ctx, ds.Election.ID)
 	if actas.ErrorCode(err) == actas.ENOTFOUND {
 		if err := store.CreateElection(ctx, ds.Election, ds.Stations); err != nil {
 			return nil, nil, err
 		}
 		fmt.Fprintln(env.Stdout, describeElection(ds.Election, ds.Stations))
-		return ds.Election, ds.Stations, nil
+		return ds.Election, sheetio.NewIndex(ds.Stations), nil
 	}
 	if err != nil {
 		return nil, nil, err
@@ -308,19 +299,20 @@ func ensureElection(ctx context.Context, env *Env, store actas.Store, ds *actas.
 	if err != nil {
 		return nil, nil, err
 	}
-	if !sameStations(stored, ds.Stations) {
+	idx := sheetio.NewIndex(stored)
+	if !sameStations(idx, stored, ds.Stations) {
 		return nil, nil, actas.Errorf(actas.ECONFLICT, "election %s already exists with other stations; import into another database", e.ID)
 	}
-	return e, stored, nil
+	return e, idx, nil
 }
 
-func sameStations(a, b []actas.Station) bool {
-	if len(a) != len(b) {
+// sameStations reports whether the stations of idx (stored) are those of b.
+func sameStations(idx *sheetio.Index, stored, b []actas.Station) bool {
+	if len(stored) != len(b) {
 		return false
 	}
-	idx := stationIndex(a)
 	for i := range b {
-		st, ok := idx[b[i].Code]
+		st, ok := idx.Station(b[i].Code)
 		if !ok || *st != b[i] {
 			return false
 		}
