@@ -210,6 +210,16 @@ func mxCols(c *convCSV, names []string) ([]int, error) {
 	return cols, nil
 }
 
+// mxPlaceCols returns the indexes of the place columns, which the design and
+// the delivery both carry.
+func mxPlaceCols(c *convCSV) ([]int, error) {
+	names := make([]string, len(mxPlace))
+	for k, p := range mxPlace {
+		names[k] = p.column
+	}
+	return mxCols(c, names)
+}
+
 // mxParse converts a sample design and a delivery; the names locate errors.
 func mxParse(design io.Reader, designName string, remesas io.Reader, remesasName string) (*actas.Dataset, error) {
 	ds := &actas.Dataset{Election: mxElection()}
@@ -241,11 +251,7 @@ func mxParseDesign(r io.Reader, file string, ds *actas.Dataset) (map[string]int,
 	if err != nil {
 		return nil, err
 	}
-	placeNames := make([]string, len(mxPlace))
-	for k, p := range mxPlace {
-		placeNames[k] = p.column
-	}
-	cols, err := mxCols(c, placeNames)
+	cols, err := mxPlaceCols(c)
 	if err != nil {
 		return nil, err
 	}
@@ -322,11 +328,7 @@ func mxParseDelivery(r io.Reader, file string, ds *actas.Dataset, index map[stri
 	if err := c.readHeader(); err != nil {
 		return err
 	}
-	placeNames := make([]string, len(mxPlace))
-	for k, p := range mxPlace {
-		placeNames[k] = p.column
-	}
-	cols, err := mxCols(c, placeNames)
+	cols, err := mxPlaceCols(c)
 	if err != nil {
 		return err
 	}

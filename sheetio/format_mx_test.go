@@ -144,10 +144,7 @@ func TestMexicoMalformed(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ds, err := mxParse(strings.NewReader(tc.design), "d", strings.NewReader(tc.remesa), "r")
-			if ds != nil {
-				t.Error("partial data returned")
-			}
-			convWantParseError(t, err, tc.line, tc.field, tc.reason)
+			convWantRefused(t, ds, err, tc.line, tc.field, tc.reason)
 			var pe *ParseError
 			if errors.As(err, &pe) && pe.File != tc.file {
 				t.Errorf("error names file %q, want %q", pe.File, tc.file)

@@ -197,10 +197,7 @@ func TestOpenElectionsMalformed(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ds, _, err := oeParse(strings.NewReader(tc.in), tc.file)
-			if ds != nil {
-				t.Error("partial data returned")
-			}
-			convWantParseError(t, err, tc.line, tc.field, tc.reason)
+			convWantRefused(t, ds, err, tc.line, tc.field, tc.reason)
 		})
 	}
 }

@@ -228,9 +228,8 @@ func ruParse(r io.Reader, file string) (*actas.Dataset, error) {
 		regions  = map[string]int{}       // region → ordinal, from 1
 		paths    = map[[2]string]string{} // region, tik → area path
 		codes    = map[string]int{}       // station code → line
-		subs     = convChunks[actas.Submission]{size: 8192}
+		rows     = newConvStationRows(ds, 8192)
 		votes    = convChunks[int64]{size: 8192 * nChoices}
-		evs      = convChunks[actas.Evidence]{size: 8192}
 		line     [ruLastLine + 1]int64
 		buf      []byte
 		lastKey  [2]string
@@ -301,22 +300,14 @@ func ruParse(r io.Reader, file string) (*actas.Dataset, error) {
 		code := string(buf)
 		codes[code] = rowLine
 
-		ds.Stations = append(ds.Stations, actas.Station{Code: code, Area: lastPath, Registered: line[3]})
-		sub := &subs.take(1)[0]
-		sub.Source = actas.Official
-		sub.Sheet = actas.Sheet{
+		rows.add(actas.Station{Code: code, Area: lastPath, Registered: line[3]}, actas.Official, actas.Sheet{
 			Station: code,
 			Contest: known.contest,
 			Votes:   v,
 			Null:    line[11],
 			Ballots: line[9] + line[10],
 			Voters:  line[5] + line[6] + line[7],
-		}
-		if u := strings.TrimSpace(c.rec[urlCol]); u != "" {
-			sub.Evidence = evs.take(1)
-			sub.Evidence[0] = actas.Evidence{Kind: "link", URL: names.get(u)}
-		}
-		ds.Sheets = append(ds.Sheets, sub)
+		}, names.get(strings.TrimSpace(c.rec[urlCol])))
 	}
 	if len(ds.Stations) == 0 {
 		return nil, parseError(file, 2, 0, "", "no stations: the file has a header and nothing else")

@@ -126,9 +126,8 @@ func veParse(r io.Reader, file string) (*actas.Dataset, error) {
 	centers := map[string]center{}
 	codes := map[string]int{} // station code → line
 	var (
-		subs  = convChunks[actas.Submission]{size: 4096}
+		rows  = newConvStationRows(ds, 4096)
 		votes = convChunks[int64]{size: 4096 * len(cols)}
-		evs   = convChunks[actas.Evidence]{size: 4096}
 		buf   []byte
 	)
 	for {
@@ -201,22 +200,14 @@ func veParse(r io.Reader, file string) (*actas.Dataset, error) {
 		}
 		codes[code] = line
 
-		ds.Stations = append(ds.Stations, actas.Station{Code: code, Area: cen.path, Registered: registered})
-		sub := &subs.take(1)[0]
-		sub.Source = actas.Witness
-		sub.Sheet = actas.Sheet{
+		rows.add(actas.Station{Code: code, Area: cen.path, Registered: registered}, actas.Witness, actas.Sheet{
 			Station: code,
 			Contest: "president",
 			Votes:   v,
 			Null:    null,
 			Ballots: valid + null,
 			Voters:  actas.Unknown,
-		}
-		if u := strings.TrimSpace(c.rec[idx.url]); u != "" {
-			sub.Evidence = evs.take(1)
-			sub.Evidence[0] = actas.Evidence{Kind: "link", URL: strings.Clone(u)}
-		}
-		ds.Sheets = append(ds.Sheets, sub)
+		}, strings.Clone(strings.TrimSpace(c.rec[idx.url])))
 	}
 	if len(ds.Stations) == 0 {
 		return nil, parseError(file, 2, 0, "", "no tables: the file has a header and nothing else")

@@ -146,10 +146,7 @@ func TestVenezuelaMalformed(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ds, err := veParse(strings.NewReader(tc.in), "RESULTADOS.csv")
-			if ds != nil {
-				t.Error("partial data returned")
-			}
-			convWantParseError(t, err, tc.line, tc.field, tc.reason)
+			convWantRefused(t, ds, err, tc.line, tc.field, tc.reason)
 		})
 	}
 }

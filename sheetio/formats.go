@@ -297,6 +297,32 @@ func (c *convChunks[T]) take(n int) []T {
 	return s
 }
 
+// convStationRows appends what a layout of one row per station (ve, ru)
+// holds: the station and the one sheet stated for it, with the row's link to
+// a scan of the sheet as evidence. Submissions and evidence come from blocks.
+type convStationRows struct {
+	ds   *actas.Dataset
+	subs convChunks[actas.Submission]
+	evs  convChunks[actas.Evidence]
+}
+
+func newConvStationRows(ds *actas.Dataset, block int) *convStationRows {
+	return &convStationRows{ds: ds, subs: convChunks[actas.Submission]{size: block}, evs: convChunks[actas.Evidence]{size: block}}
+}
+
+// add appends st and the sheet src states for it; link "" is no evidence.
+func (b *convStationRows) add(st actas.Station, src actas.Source, sh actas.Sheet, link string) {
+	b.ds.Stations = append(b.ds.Stations, st)
+	sub := &b.subs.take(1)[0]
+	sub.Source = src
+	sub.Sheet = sh
+	if link != "" {
+		sub.Evidence = b.evs.take(1)
+		sub.Evidence[0] = actas.Evidence{Kind: "link", URL: link}
+	}
+	b.ds.Sheets = append(b.ds.Sheets, sub)
+}
+
 // convInterner returns one copy of each distinct string, so that names
 // repeated on every row are stored once and do not pin the row they came
 // from.

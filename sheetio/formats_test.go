@@ -185,6 +185,16 @@ func convWantParseError(tb testing.TB, err error, line int, field, reason string
 	}
 }
 
+// convWantRefused checks how a converter refuses malformed input: no
+// partial data, and an error located as convWantParseError expects.
+func convWantRefused(tb testing.TB, ds *actas.Dataset, err error, line int, field, reason string) {
+	tb.Helper()
+	if ds != nil {
+		tb.Error("partial data returned")
+	}
+	convWantParseError(tb, err, line, field, reason)
+}
+
 // convHead returns the first n lines of a file of the real elections, or
 // nil when it cannot be read; fuzz targets seed from it.
 func convHead(r io.Reader, n int) []byte {

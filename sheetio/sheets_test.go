@@ -242,15 +242,12 @@ func TestWriteSheets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := sw.Write(tc.sheet); actas.ErrorCode(err) != actas.EINVALID {
-				t.Fatalf("error %v, want invalid", err)
-			}
+			wantInvalid(t, sw.Write(tc.sheet))
 		})
 	}
 	t.Run("several contests without a contest column", func(t *testing.T) {
-		if _, err := sheetio.NewSheetWriter(io.Discard, sheetio.SheetColumns{}, president, recall); actas.ErrorCode(err) != actas.EINVALID {
-			t.Fatalf("error %v, want invalid", err)
-		}
+		_, err := sheetio.NewSheetWriter(io.Discard, sheetio.SheetColumns{}, president, recall)
+		wantInvalid(t, err)
 	})
 }
 
@@ -264,10 +261,7 @@ func FuzzReadSheets(f *testing.F) {
 	e := MustSampleElection(f)
 	_, idx := MustSampleIndex(f)
 	f.Fuzz(func(t *testing.T, data []byte, pick uint8) {
-		contest := ""
-		if i := int(pick) % (len(e.Contests) + 1); i > 0 {
-			contest = e.Contests[i-1].ID
-		}
+		contest := fuzzContest(e, pick)
 		sheets, err := sheetio.ReadSheets(bytes.NewReader(data), "sheets.csv", e, contest, idx.Station)
 		if err != nil {
 			wantMalformed(t, err)

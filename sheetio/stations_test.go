@@ -170,17 +170,12 @@ func TestWriteStations(t *testing.T) {
 		{"too many machines", actas.Station{Code: "1", Area: "A/B/C", Machines: 1e13}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := sheetio.WriteStations(io.Discard, sampleLevels, []actas.Station{tc.st})
-			if actas.ErrorCode(err) != actas.EINVALID {
-				t.Fatalf("error %v, want invalid", err)
-			}
+			wantInvalid(t, sheetio.WriteStations(io.Discard, sampleLevels, []actas.Station{tc.st}))
 		})
 	}
 	t.Run("same code twice", func(t *testing.T) {
 		two := []actas.Station{{Code: "1", Area: "A/B/C"}, {Code: "1", Area: "A/B/D"}}
-		if err := sheetio.WriteStations(io.Discard, sampleLevels, two); actas.ErrorCode(err) != actas.EINVALID {
-			t.Fatalf("error %v, want invalid", err)
-		}
+		wantInvalid(t, sheetio.WriteStations(io.Discard, sampleLevels, two))
 	})
 }
 
@@ -191,21 +186,10 @@ func FuzzReadStations(f *testing.F) {
 	f.Add([]byte("station,registered,state,municipality,parish\n1,10,A,B,C\n1,10,A,B,C\n"))
 	f.Add([]byte("station,registered,state,municipality,parish\n1,1.5,A,B\"C,D\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		sts, err := sheetio.ReadStations(bytes.NewReader(data), "stations.csv", sampleLevels)
-		if err != nil {
-			wantMalformed(t, err)
-			return
-		}
-		var buf bytes.Buffer
-		if err := sheetio.WriteStations(&buf, sampleLevels, sts); err != nil {
-			t.Fatalf("writing what was read: %v", err)
-		}
-		again, err := sheetio.ReadStations(&buf, "stations.csv", sampleLevels)
-		if err != nil {
-			t.Fatalf("reading what was written: %v\n%s", err, buf.Bytes())
-		}
-		if !reflect.DeepEqual(again, sts) {
-			t.Fatalf("round trip changed the stations:\n%+v\n%+v", sts, again)
-		}
+		fuzzRoundTrip(t, "stations", data, func(r io.Reader) ([]actas.Station, error) {
+			return sheetio.ReadStations(r, "stations.csv", sampleLevels)
+		}, func(w io.Writer, sts []actas.Station) error {
+			return sheetio.WriteStations(w, sampleLevels, sts)
+		})
 	})
 }

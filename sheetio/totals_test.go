@@ -134,9 +134,7 @@ func TestWriteTotals(t *testing.T) {
 		{"choice not an id", []actas.OfficialTotal{total("president", "", "E G", 1)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := sheetio.WriteTotals(io.Discard, tc.totals); actas.ErrorCode(err) != actas.EINVALID {
-				t.Fatalf("error %v, want invalid", err)
-			}
+			wantInvalid(t, sheetio.WriteTotals(io.Discard, tc.totals))
 		})
 	}
 }
@@ -151,28 +149,9 @@ func FuzzReadTotals(f *testing.F) {
 	e := MustSampleElection(f)
 	_, idx := MustSampleIndex(f)
 	f.Fuzz(func(t *testing.T, data []byte, pick uint8) {
-		contest := ""
-		if i := int(pick) % (len(e.Contests) + 1); i > 0 {
-			contest = e.Contests[i-1].ID
-		}
-		totals, err := sheetio.ReadTotals(bytes.NewReader(data), "totals.csv", e, contest, "b", idx.Area)
-		if err != nil {
-			wantMalformed(t, err)
-			return
-		}
-		var buf bytes.Buffer
-		if err := sheetio.WriteTotals(&buf, totals); err != nil {
-			t.Fatalf("writing what was read: %v", err)
-		}
-		again, err := sheetio.ReadTotals(&buf, "totals.csv", e, contest, "b", idx.Area)
-		if err != nil {
-			t.Fatalf("reading what was written: %v\n%s", err, buf.Bytes())
-		}
-		if len(totals) == 0 && len(again) == 0 {
-			return
-		}
-		if !reflect.DeepEqual(again, totals) {
-			t.Fatalf("round trip changed the totals:\n%+v\n%+v", totals, again)
-		}
+		contest := fuzzContest(e, pick)
+		fuzzRoundTrip(t, "totals", data, func(r io.Reader) ([]actas.OfficialTotal, error) {
+			return sheetio.ReadTotals(r, "totals.csv", e, contest, "b", idx.Area)
+		}, sheetio.WriteTotals)
 	})
 }

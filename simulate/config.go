@@ -265,12 +265,7 @@ func (cfg Config) normalize() (Config, error) {
 			return bad("%s %q is not one of the choices %s", c.field, c.id, strings.Join(choiceIDs[:cfg.Choices], ", "))
 		}
 	}
-	switch {
-	case cfg.WitnessCoverage == 0:
-		cfg.WitnessCoverage = DefaultWitnessCoverage
-	case cfg.WitnessCoverage < 0:
-		cfg.WitnessCoverage = -1
-	case !(cfg.WitnessCoverage <= 1):
+	if !optionalRate(&cfg.WitnessCoverage, DefaultWitnessCoverage) {
 		return bad("witness coverage %v must be at most 1", cfg.WitnessCoverage)
 	}
 	switch {
@@ -279,12 +274,7 @@ func (cfg Config) normalize() (Config, error) {
 	case !(cfg.WitnessBias > 0 && cfg.WitnessBias <= 50):
 		return bad("witness bias %v must be in (0, 50]; set UniformWitnesses for an unbiased sample", cfg.WitnessBias)
 	}
-	switch {
-	case cfg.WitnessErrors == 0:
-		cfg.WitnessErrors = DefaultWitnessErrors
-	case cfg.WitnessErrors < 0:
-		cfg.WitnessErrors = -1
-	case !(cfg.WitnessErrors <= 1):
+	if !optionalRate(&cfg.WitnessErrors, DefaultWitnessErrors) {
 		return bad("witness error rate %v must be at most 1", cfg.WitnessErrors)
 	}
 	switch {
@@ -325,6 +315,21 @@ func (cfg Config) normalize() (Config, error) {
 	}
 	cfg.Fraud = frauds
 	return cfg, nil
+}
+
+// optionalRate applies the convention of the rates that may be "none": 0
+// takes def and a negative rate becomes -1 (none). It reports false for a
+// rate above 1 or NaN, which the caller refuses.
+func optionalRate(r *float64, def float64) bool {
+	switch {
+	case *r == 0:
+		*r = def
+	case *r < 0:
+		*r = -1
+	case !(*r <= 1):
+		return false
+	}
+	return true
 }
 
 func choiceIndex(id string, n int) int {

@@ -13,26 +13,40 @@ import (
 func MustAddTotals(tb testing.TB, s actas.Store, election string, want actas.Report, totals ...actas.OfficialTotal) {
 	tb.Helper()
 	got, err := s.AddTotals(tb.Context(), election, totals)
-	if err != nil {
-		tb.Fatalf("AddTotals: %v", err)
-	}
-	if got != want {
-		tb.Fatalf("AddTotals: %v, want %v", got, want)
-	}
+	wantReport(tb, "AddTotals", got, err, want)
 }
 
 // wantTotals fails tb unless the store's current totals are want.
 func wantTotals(tb testing.TB, s actas.Store, election string, want ...actas.OfficialTotal) {
 	tb.Helper()
 	got, err := s.Totals(tb.Context(), election)
+	wantList(tb, "Totals", got, err, want)
+}
+
+// wantReport fails tb unless the Add method named what reported want; totals
+// and snapshots are added alike.
+func wantReport(tb testing.TB, what string, got actas.Report, err error, want actas.Report) {
+	tb.Helper()
 	if err != nil {
-		tb.Fatalf("Totals: %v", err)
+		tb.Fatalf("%s: %v", what, err)
+	}
+	if got != want {
+		tb.Fatalf("%s: %v, want %v", what, got, want)
+	}
+}
+
+// wantList fails tb unless the list method named what returned want, nil
+// and empty alike; totals and snapshots are listed alike.
+func wantList[T any](tb testing.TB, what string, got []T, err error, want []T) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatalf("%s: %v", what, err)
 	}
 	if len(got) == 0 && len(want) == 0 {
 		return
 	}
 	if !reflect.DeepEqual(got, want) {
-		tb.Fatalf("Totals =\n%+v\nwant\n%+v", got, want)
+		tb.Fatalf("%s =\n%+v\nwant\n%+v", what, got, want)
 	}
 }
 
@@ -129,27 +143,14 @@ func testTotals(t *testing.T, b Backend) {
 func MustAddSnapshots(tb testing.TB, s actas.Store, election string, want actas.Report, snaps ...actas.Snapshot) {
 	tb.Helper()
 	got, err := s.AddSnapshots(tb.Context(), election, snaps)
-	if err != nil {
-		tb.Fatalf("AddSnapshots: %v", err)
-	}
-	if got != want {
-		tb.Fatalf("AddSnapshots: %v, want %v", got, want)
-	}
+	wantReport(tb, "AddSnapshots", got, err, want)
 }
 
 // wantSnapshots fails tb unless the store's current snapshots are want.
 func wantSnapshots(tb testing.TB, s actas.Store, election string, want ...actas.Snapshot) {
 	tb.Helper()
 	got, err := s.Snapshots(tb.Context(), election)
-	if err != nil {
-		tb.Fatalf("Snapshots: %v", err)
-	}
-	if len(got) == 0 && len(want) == 0 {
-		return
-	}
-	if !reflect.DeepEqual(got, want) {
-		tb.Fatalf("Snapshots =\n%+v\nwant\n%+v", got, want)
-	}
+	wantList(tb, "Snapshots", got, err, want)
 }
 
 func testSnapshots(t *testing.T, b Backend) {

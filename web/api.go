@@ -149,12 +149,7 @@ func (s *Server) apiElection(w http.ResponseWriter, r *http.Request) {
 // or with ?level= every area of that level within the area; ?limit= and
 // ?page= page through a level.
 func (s *Server) apiResults(w http.ResponseWriter, r *http.Request) {
-	e, err := s.election(r.Context(), r.PathValue("election"))
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	p, err := parseParams(r)
+	e, p, err := s.electionParams(r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -210,12 +205,7 @@ func (s *Server) apiResults(w http.ResponseWriter, r *http.Request) {
 
 // apiArea is what the area page shows.
 func (s *Server) apiArea(w http.ResponseWriter, r *http.Request) {
-	e, err := s.election(r.Context(), r.PathValue("election"))
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	p, err := parseParams(r)
+	e, p, err := s.electionParams(r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -308,12 +298,8 @@ func sheetJSON(c *actas.Contest, sh *actas.Sheet) *apiSheet {
 }
 
 func (s *Server) apiStation(w http.ResponseWriter, r *http.Request) {
-	e, err := s.election(r.Context(), r.PathValue("election"))
+	e, _, err := s.electionParams(r)
 	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	if _, err := parseParams(r); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -351,12 +337,7 @@ func (s *Server) apiStation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
-	e, err := s.election(r.Context(), r.PathValue("election"))
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	p, err := parseParams(r)
+	e, p, err := s.electionParams(r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return

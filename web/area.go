@@ -102,12 +102,7 @@ func (d *areaData) resultsDoc() *actas.ResultsDocument {
 // handleArea serves the national overview and every area page.
 func (s *Server) handleArea(w http.ResponseWriter, r *http.Request) {
 	l := s.langs.choose(w, r)
-	e, err := s.election(r.Context(), r.PathValue("election"))
-	if err != nil {
-		s.pageError(w, r, l, nil, err)
-		return
-	}
-	p, err := parseParams(r)
+	e, p, err := s.electionParams(r)
 	if err != nil {
 		s.pageError(w, r, l, e, err)
 		return

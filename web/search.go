@@ -103,12 +103,7 @@ func (s *Server) handleGlobalSearch(w http.ResponseWriter, r *http.Request) {
 // handleSearch finds stations by code and areas by name.
 func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	l := s.langs.choose(w, r)
-	e, err := s.election(r.Context(), r.PathValue("election"))
-	if err != nil {
-		s.pageError(w, r, l, nil, err)
-		return
-	}
-	p, err := parseParams(r)
+	e, p, err := s.electionParams(r)
 	if err != nil {
 		s.pageError(w, r, l, e, err)
 		return

@@ -59,12 +59,7 @@ func (s *Server) loadStation(ctx context.Context, e *election, code string) (*st
 
 func (s *Server) handleStation(w http.ResponseWriter, r *http.Request) {
 	l := s.langs.choose(w, r)
-	e, err := s.election(r.Context(), r.PathValue("election"))
-	if err != nil {
-		s.pageError(w, r, l, nil, err)
-		return
-	}
-	p, err := parseParams(r)
+	e, p, err := s.electionParams(r)
 	if err != nil {
 		s.pageError(w, r, l, e, err)
 		return

@@ -228,6 +228,18 @@ func parseParams(r *http.Request) (params, error) {
 	return p, nil
 }
 
+// electionParams loads the route's {election} and validates the query, as
+// the per-election pages and API handlers that take parameters all begin. On
+// a query error it still returns the election, for the error page's header.
+func (s *Server) electionParams(r *http.Request) (*election, params, error) {
+	e, err := s.election(r.Context(), r.PathValue("election"))
+	if err != nil {
+		return nil, params{}, err
+	}
+	p, err := parseParams(r)
+	return e, p, err
+}
+
 // keep returns the parameters that links within a page carry along: the
 // chosen contest and source.
 func (p params) keep() url.Values {

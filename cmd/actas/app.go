@@ -20,6 +20,9 @@ import (
 // defaultDB is the store used when neither --db nor ACTAS_DB names one.
 const defaultDB = "actas.db"
 
+// dbUsage is the help of every command's --db flag, which dbFlag resolves.
+const dbUsage = "SQLite file (default $ACTAS_DB or " + defaultDB + ")"
+
 // dbFlag resolves the --db value: the flag, else $ACTAS_DB, else actas.db.
 func dbFlag(env *Env, flagValue string) string {
 	if flagValue != "" {
@@ -63,6 +66,10 @@ func redactURL(u string) string {
 	}
 	return u
 }
+
+// electionUsage is the help of the --election flag of the commands that
+// pickElection serves.
+const electionUsage = "election id (may be left out when the store holds one election)"
 
 // pickElection returns the election named by id, or the only one in the
 // store when id is empty.

@@ -54,12 +54,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	think := flags.Duration("think", 100*time.Millisecond, "pause of each reader between API calls (a reader reading the page)")
 	cpuprofile := flags.String("cpuprofile", "", "write a CPU profile of the actas import to this file")
 	memprofile := flags.String("memprofile", "", "write a heap profile taken at the end of the actas import to this file")
-	rest, err := parseFlags(flags, args[1:])
+	err := parseNoArgs(flags, args[1:])
 	if err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return &usageError{fmt.Sprintf("bench import: unexpected argument %q", rest[0])}
 	}
 	if *readers < 1 || *queries < *readers || *roundsN < 1 {
 		return &usageError{"bench import: --rounds and --readers must be at least 1, and --queries at least --readers"}

@@ -31,12 +31,8 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	db := flags.String("db", "", "keep the store in this SQLite file (must not exist yet)")
 	var frauds fraudFlags
 	flags.Var(&frauds, "fraud", fraudHelp()+fmt.Sprintf(" (default %s)", strings.Join(demoFraud, " ")))
-	rest, err := parseFlags(flags, args)
-	if err != nil {
+	if err := parseNoArgs(flags, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return &usageError{fmt.Sprintf("demo: unexpected argument %q", rest[0])}
 	}
 	if len(frauds) == 0 {
 		for _, f := range demoFraud {

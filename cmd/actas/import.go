@@ -23,8 +23,8 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 			"Suspicious but well-formed sheets are stored and flagged.\n\n"+
 			"--format names a published layout; it builds the election (areas, stations, contest) when the\n"+
 			"store does not hold it yet, then imports its sheets. Layouts:\n"+formatList())
-	db := flags.String("db", "", "SQLite file (default $ACTAS_DB or actas.db)")
-	electionID := flags.String("election", "", "election id (may be left out when the store holds one election)")
+	db := flags.String("db", "", dbUsage)
+	electionID := flags.String("election", "", electionUsage)
 	kind := flags.String("kind", "sheets", "what FILE holds: sheets, totals (official area totals) or snapshots (turnout through the day)")
 	source := flags.String("source", "", "who states the figures: witness, official, machine, qr or audit (default witness for sheets, official for totals and snapshots)")
 	contest := flags.String("contest", "", "contest id (may be left out when the election has one contest or the file has a contest column)")

@@ -15,15 +15,11 @@ import (
 func runInit(ctx context.Context, env *Env, args []string) error {
 	flags := newFlagSet(env, "init", "--db DB --election election.json --stations stations.csv",
 		"Creates an election with its geography and polling stations (formats in DESIGN.md).")
-	db := flags.String("db", "", "SQLite file (default $ACTAS_DB or actas.db)")
+	db := flags.String("db", "", dbUsage)
 	electionFile := flags.String("election", "", "election.json: id, name, date, levels, contests and choices")
 	stationsFile := flags.String("stations", "", "stations.csv: station,registered,<one column per level>[,machines]")
-	rest, err := parseFlags(flags, args)
-	if err != nil {
+	if err := parseNoArgs(flags, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return &usageError{fmt.Sprintf("init: unexpected argument %q", rest[0])}
 	}
 	if *electionFile == "" || *stationsFile == "" {
 		flags.Usage()

@@ -145,3 +145,16 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		args = fs.Args()[1:]
 	}
 }
+
+// parseNoArgs is parseFlags for the commands that take no positional
+// argument: one is a usage error naming it.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return &usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), rest[0])}
+	}
+	return nil
+}

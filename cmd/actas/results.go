@@ -18,19 +18,15 @@ func runResults(ctx context.Context, env *Env, args []string) error {
 			"area. --level: every area of that level (under --area when given). --source reconciled (the\n"+
 			"default) counts the sheet the project stands behind for each station; a source name counts that\n"+
 			"source's latest sheet.")
-	db := flags.String("db", "", "SQLite file (default $ACTAS_DB or actas.db)")
-	electionID := flags.String("election", "", "election id (may be left out when the store holds one election)")
+	db := flags.String("db", "", dbUsage)
+	electionID := flags.String("election", "", electionUsage)
 	contestID := flags.String("contest", "", "contest id (may be left out when the election has one contest)")
 	sourceName := flags.String("source", string(actas.Reconciled), "witness, official, machine, qr, audit or reconciled")
 	level := flags.String("level", "", "a level of the election's geography, or national")
 	area := flags.String("area", "", "an area path, names joined by '/' (a '/' inside a name is written '\\/')")
 	format := flags.String("format", "table", "table, json or csv")
-	rest, err := parseFlags(flags, args)
-	if err != nil {
+	if err := parseNoArgs(flags, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return &usageError{fmt.Sprintf("results: unexpected argument %q", rest[0])}
 	}
 	if *format != "table" && *format != "json" && *format != "csv" {
 		return &usageError{fmt.Sprintf("results: --format %q: use table, json or csv", *format)}

@@ -18,14 +18,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	flags := newFlagSet(env, "serve", "--db DB [--addr :8080]",
 		"Serves the public portal and the JSON API (/api/v1/) of every election in the store.\n"+
 			"Sheets imported by other commands while it runs appear within a few seconds.")
-	db := flags.String("db", "", "SQLite file (default $ACTAS_DB or actas.db)")
+	db := flags.String("db", "", dbUsage)
 	addr := flags.String("addr", ":8080", "address to listen on")
-	rest, err := parseFlags(flags, args)
-	if err != nil {
+	if err := parseNoArgs(flags, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return &usageError{fmt.Sprintf("serve: unexpected argument %q", rest[0])}
 	}
 	store, err := openStore(ctx, dbFlag(env, *db), true)
 	if err != nil {

@@ -54,12 +54,8 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	choices := flags.Int("choices", simulate.DefaultChoices, fmt.Sprintf("candidates, 2 to %d", simulate.MaxChoices))
 	var frauds fraudFlags
 	flags.Var(&frauds, "fraud", fraudHelp())
-	rest, err := parseFlags(flags, args)
-	if err != nil {
+	if err := parseNoArgs(flags, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return &usageError{fmt.Sprintf("simulate: unexpected argument %q", rest[0])}
 	}
 	if *out == "" {
 		flags.Usage()
