@@ -158,7 +158,7 @@ func importSheets(ctx context.Context, env *Env, store actas.Store, e *actas.Ele
 		return err
 	}
 	defer in.Close()
-	bar := newProgress(env, in.size, "reading "+filepath.Base(path))
+	bar := newProgress(env, in.size, "reading "+filepath.Base(path), "bytes")
 	in.tick = func(n int64) { bar.set(int(n)) }
 	subs, err := readSubmissions(in, path, e, contest, idx, src)
 	if err != nil {
@@ -176,7 +176,7 @@ func importSheets(ctx context.Context, env *Env, store actas.Store, e *actas.Ele
 // storeSheets submits parsed sheets and prints the import report.
 func storeSheets(ctx context.Context, env *Env, store actas.Store, e *actas.Election, idx *sheetio.Index,
 	subs []*actas.Submission, origin, name string) error {
-	bar := newProgress(env, int64(len(subs)), "storing")
+	bar := newProgress(env, int64(len(subs)), "storing", "sheets")
 	rep, flagged, err := submitSheets(ctx, store, nil, e, subs, origin, bar.set)
 	bar.done()
 	if err != nil {

@@ -13,20 +13,26 @@ type progress struct {
 	bar *progressbar.ProgressBar
 }
 
-func newProgress(env *Env, total int64, what string) *progress {
+// newProgress returns a bar counting up to total units: "bytes" (shown as
+// sizes) or a noun such as "sheets".
+func newProgress(env *Env, total int64, what, units string) *progress {
 	f, ok := env.Stderr.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) || total <= 0 {
 		return &progress{}
 	}
-	return &progress{bar: progressbar.NewOptions64(total,
+	opts := []progressbar.Option{
 		progressbar.OptionSetWriter(f),
 		progressbar.OptionSetDescription(what),
 		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("sheets"),
 		progressbar.OptionThrottle(100_000_000), // redraw at most every 100 ms
 		progressbar.OptionClearOnFinish(),
-	)}
+	}
+	if units == "bytes" {
+		opts = append(opts, progressbar.OptionShowBytes(true))
+	} else {
+		opts = append(opts, progressbar.OptionShowIts(), progressbar.OptionSetItsString(units))
+	}
+	return &progress{bar: progressbar.NewOptions64(total, opts...)}
 }
 
 // set moves the bar to n done.
