@@ -1,12 +1,17 @@
 package actas
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // ElectionStore keeps elections and their stations. The geography (areas) is
 // derived from the stations' area paths.
 type ElectionStore interface {
 	// CreateElection stores an election with all its stations in one
-	// transaction. Every station's area must pass CheckStationArea.
+	// transaction, with the first entry of its log (the definition and the
+	// stations' digest, see LogStore). Every station's area must pass
+	// CheckStationArea.
 	// Errors: ECONFLICT if an election with that id exists; EINVALID when
 	// Validate fails, for an empty or duplicate station code, negative
 	// registered voters or machines, or a malformed area path.
@@ -30,11 +35,14 @@ type SubmissionStore interface {
 	// submission must name the election's station and contest, a source of
 	// Sources, and a sheet that passes CheckForm; Flags and Received are
 	// stored as given. The store sets Election and Seq on every submission
-	// it stores and leaves the others as they were. A
+	// it stores and leaves the others as they were. Each stored submission
+	// is appended to the election's log in the same transaction (see
+	// LogStore); its Seq is its entry's index, so Seqs increase in the order
+	// submissions were stored but skip the indexes of other entries. A
 	// submission whose source already stated the same numbers (same
 	// Sheet.Digest) for that station and contest, earlier or in this batch,
 	// is not stored and its outcome is Present; otherwise the store assigns
-	// the next Seq and the outcome is New, or Differing when that source
+	// a Seq and the outcome is New, or Differing when that source
 	// stated other numbers before. progress, when not nil, is called now and
 	// then with the number of submissions handled so far.
 	// Errors: ENOTFOUND for an unknown election; EINVALID for an unknown
@@ -61,7 +69,8 @@ type SubmissionStore interface {
 // byte-wise comparison of the keys. Errors of every method: ENOTFOUND for an
 // unknown election.
 type OfficialStore interface {
-	// AddTotals stores totals in one transaction. Errors: ENOTFOUND for an
+	// AddTotals stores totals in one transaction, each stored (not Present)
+	// total appended to the log with its Index set. Errors: ENOTFOUND for an
 	// unknown election; EINVALID for an unknown contest, area or choice.
 	AddTotals(ctx context.Context, election string, totals []OfficialTotal) (Report, error)
 
@@ -69,7 +78,8 @@ type OfficialStore interface {
 	// election, ordered by contest, bulletin, area and choice.
 	Totals(ctx context.Context, election string) ([]OfficialTotal, error)
 
-	// AddSnapshots stores snapshots in one transaction. Errors: ENOTFOUND
+	// AddSnapshots stores snapshots in one transaction, each stored (not
+	// Present) snapshot appended to the log with its Index set. Errors: ENOTFOUND
 	// for an unknown election; EINVALID for an unknown station or area.
 	AddSnapshots(ctx context.Context, election string, snaps []Snapshot) (Report, error)
 
@@ -78,11 +88,57 @@ type OfficialStore interface {
 	Snapshots(ctx context.Context, election string) ([]Snapshot, error)
 }
 
+// LogStore keeps each election's transparency log (package translog). Entry
+// 0 is the election's definition, appended by CreateElection; every stored
+// submission, official total and snapshot is one more entry, appended with
+// the Merkle tree hashes it adds in the transaction that stores it, so that
+// nothing is stored without its entry and no entry exists without what it
+// records. The entry of a thing is re-derived from what the store holds
+// each time it is read: changing a stored number changes its entry, and the
+// hashes and signed checkpoints then disagree.
+type LogStore interface {
+	// LogSize returns the number of entries in the election's log.
+	// Errors: ENOTFOUND for an unknown election.
+	LogSize(ctx context.Context, election string) (int64, error)
+
+	// LogEntries calls fn with each entry whose index is in [from, to), in
+	// index order, as its canonical text (translog), stopping at fn's first
+	// error, which it returns. Errors: ENOTFOUND for an unknown election;
+	// EINVALID for a range outside the log; EINTERNAL naming the index when
+	// an entry cannot be re-derived (e.g. its row was deleted).
+	LogEntries(ctx context.Context, election string, from, to int64, fn func(index int64, entry []byte) error) error
+
+	// LogHashes returns the stored Merkle hashes at the given stored-hash
+	// indexes (golang.org/x/mod/sumdb/tlog numbering), in the same order.
+	// Errors: ENOTFOUND for an unknown election; EINVALID for an index
+	// beyond what the log stores.
+	LogHashes(ctx context.Context, election string, indexes []int64) ([][32]byte, error)
+
+	// AddCheckpoint keeps a signed checkpoint of the election's log. It
+	// refuses (ECONFLICT) a checkpoint smaller than the latest one kept, or
+	// of the same size with another root, and one larger than the log.
+	AddCheckpoint(ctx context.Context, election string, cp *Checkpoint) error
+
+	// Checkpoints returns every checkpoint kept for the election, oldest
+	// (smallest) first. Errors: ENOTFOUND for an unknown election.
+	Checkpoints(ctx context.Context, election string) ([]*Checkpoint, error)
+}
+
+// Checkpoint is a signed statement of an election log's size and root
+// hash, as kept by a store: the signed note is what verifiers check.
+type Checkpoint struct {
+	Size    int64     `json:"size"`
+	Root    [32]byte  `json:"root"`
+	Note    []byte    `json:"note"`    // the signed checkpoint (translog.Sign)
+	Created time.Time `json:"created"` // when it was kept (UTC)
+}
+
 // Store is everything a storage backend provides. Every backend passes the
 // storetest conformance suite.
 type Store interface {
 	ElectionStore
 	SubmissionStore
 	OfficialStore
+	LogStore
 	Close() error
 }

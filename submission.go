@@ -8,7 +8,7 @@ import (
 // Submission is one received sheet. Once stored it is never changed or
 // deleted; a correction is a new submission.
 type Submission struct {
-	Seq       int64      // position in the election's append-only sequence, from 1 without gaps; set by the store
+	Seq       int64      // its entry's index in the election's transparency log (1 or more); set by the store
 	Election  string     // election id
 	Source    Source     // who states the sheet
 	Sheet     Sheet      // the numbers
@@ -82,6 +82,7 @@ func (r Report) String() string {
 // null, ballots, voters, registered. Bulletin names the announcement (e.g.
 // "bulletin-2"); figures of different bulletins are kept side by side.
 type OfficialTotal struct {
+	Index    int64  `json:"log_index,omitempty"` // its entry in the election's log; set by the store
 	Contest  string `json:"contest"`
 	Bulletin string `json:"bulletin"`
 	Area     string `json:"area"` // area path; "" for national
@@ -94,9 +95,10 @@ var TotalFields = []string{"blank", "null", "ballots", "voters", "registered"}
 
 // Snapshot is a turnout count at a time of day.
 type Snapshot struct {
-	Scope   string `json:"scope"`   // a station code, an area path, or "" for national
-	Station bool   `json:"station"` // Scope is a station code (resolved when the file is read)
-	Time    int    `json:"time"`    // minutes after local midnight of election day
+	Index   int64  `json:"log_index,omitempty"` // its entry in the election's log; set by the store
+	Scope   string `json:"scope"`               // a station code, an area path, or "" for national
+	Station bool   `json:"station"`             // Scope is a station code (resolved when the file is read)
+	Time    int    `json:"time"`                // minutes after local midnight of election day
 	Voters  int64  `json:"voters"`
 	Source  Source `json:"source"`
 }

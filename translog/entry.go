@@ -1,0 +1,553 @@
+package translog
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/actasproject/actas"
+)
+
+// Kind says what a log entry records.
+type Kind string
+
+const (
+	// KindElection is an election's first entry: its definition and a
+	// digest of its stations, so that the geography every result depends
+	// on cannot change unseen either.
+	KindElection Kind = "election"
+	// KindSubmission is one stored submission.
+	KindSubmission Kind = "submission"
+	// KindTotal is one official total as stored.
+	KindTotal Kind = "total"
+	// KindSnapshot is one turnout snapshot as stored.
+	KindSnapshot Kind = "snapshot"
+)
+
+// header is the first line of every entry; a later format gets a new one.
+const header = "actas-log-entry v1\n"
+
+// MaxEntrySize bounds an entry: parsers refuse larger input.
+const MaxEntrySize = 1 << 20
+
+// Entry is a decoded log entry. Exactly one of Definition, Submission,
+// Total and Snapshot is set, as Kind says.
+type Entry struct {
+	Kind     Kind
+	Election string
+
+	Definition *Definition
+	Submission *actas.Submission
+	Choices    []string // with Submission: the contest's choice ids, in ballot order
+	Total      *actas.OfficialTotal
+	Snapshot   *actas.Snapshot
+}
+
+// Definition is what an election's first entry commits to.
+type Definition struct {
+	Election *actas.Election
+	Stations int64    // number of stations
+	Digest   [32]byte // StationsDigest of the stations, in creation order
+}
+
+// StationsDigest is the SHA-256 of the stations' canonical encoding, one
+// line per station in creation order: quoted code, quoted area path,
+// registered voters and machines. Anyone holding the stations list can
+// recompute it and compare it with the election's first entry.
+func StationsDigest(stations []actas.Station) [32]byte {
+	h := sha256.New()
+	var line []byte
+	for i := range stations {
+		st := &stations[i]
+		line = strconv.AppendQuote(line[:0], st.Code)
+		line = append(line, ' ')
+		line = strconv.AppendQuote(line, st.Area)
+		line = append(line, ' ')
+		line = strconv.AppendInt(line, st.Registered, 10)
+		line = append(line, ' ')
+		line = strconv.AppendInt(line, st.Machines, 10)
+		line = append(line, '\n')
+		h.Write(line)
+	}
+	var d [32]byte
+	h.Sum(d[:0])
+	return d
+}
+
+// EncodeElection returns the first entry of an election's log.
+func EncodeElection(e *actas.Election, stations []actas.Station) ([]byte, error) {
+	def, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("translog: encode election %s: %w", e.ID, err)
+	}
+	d := StationsDigest(stations)
+	b := make([]byte, 0, 256+len(def))
+	b = append(b, header...)
+	b = line(b, "kind", string(KindElection))
+	b = line(b, "election", e.ID)
+	b = quoted(b, "definition", string(def))
+	b = number(b, "stations", int64(len(stations)))
+	b = line(b, "stations-sha256", hex.EncodeToString(d[:]))
+	return b, nil
+}
+
+// EncodeSubmission appends the entry of a stored submission (its Seq set)
+// to dst. c is the submission's contest.
+func EncodeSubmission(dst []byte, s *actas.Submission, c *actas.Contest) ([]byte, error) {
+	if len(s.Sheet.Votes) != len(c.Choices) {
+		return nil, actas.Errorf(actas.EINVALID, "translog: station %s: %d votes for %d choices", s.Sheet.Station, len(s.Sheet.Votes), len(c.Choices))
+	}
+	b := append(dst, header...)
+	b = line(b, "kind", string(KindSubmission))
+	b = line(b, "election", s.Election)
+	b = number(b, "seq", s.Seq)
+	b = line(b, "contest", c.ID)
+	b = quoted(b, "station", s.Sheet.Station)
+	b = line(b, "source", string(s.Source))
+	b = append(b, "choices"...)
+	for _, ch := range c.Choices {
+		b = append(b, ' ')
+		b = append(b, ch.ID...)
+	}
+	b = append(b, "\nvotes"...)
+	for _, v := range s.Sheet.Votes {
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, v, 10)
+	}
+	b = append(b, '\n')
+	b = number(b, "blank", s.Sheet.Blank)
+	b = number(b, "null", s.Sheet.Null)
+	b = number(b, "ballots", s.Sheet.Ballots)
+	if s.Sheet.Voters == actas.Unknown {
+		b = line(b, "voters", "-")
+	} else {
+		b = number(b, "voters", s.Sheet.Voters)
+	}
+	if s.Flags == 0 {
+		b = line(b, "flags", "-")
+	} else {
+		b = line(b, "flags", s.Flags.String())
+	}
+	b = quoted(b, "submitter", s.Submitter)
+	b = quoted(b, "origin", s.Origin)
+	b = append(b, "received "...)
+	b = s.Received.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '\n')
+	for _, ev := range s.Evidence {
+		b = append(b, "evidence "...)
+		b = strconv.AppendQuote(b, ev.Kind)
+		b = append(b, ' ')
+		b = strconv.AppendQuote(b, ev.SHA256)
+		b = append(b, ' ')
+		b = strconv.AppendQuote(b, ev.URL)
+		b = append(b, ' ')
+		b = strconv.AppendQuote(b, ev.Text)
+		b = append(b, '\n')
+	}
+	return b, nil
+}
+
+// EncodeTotal returns the entry of a stored official total.
+func EncodeTotal(election string, t *actas.OfficialTotal) []byte {
+	b := make([]byte, 0, 160)
+	b = append(b, header...)
+	b = line(b, "kind", string(KindTotal))
+	b = line(b, "election", election)
+	b = line(b, "contest", t.Contest)
+	b = quoted(b, "bulletin", t.Bulletin)
+	b = quoted(b, "area", actas.DisplayPath(t.Area))
+	b = line(b, "choice", t.Choice)
+	b = number(b, "votes", t.Votes)
+	return b
+}
+
+// EncodeSnapshot returns the entry of a stored turnout snapshot.
+func EncodeSnapshot(election string, s *actas.Snapshot) []byte {
+	b := make([]byte, 0, 160)
+	b = append(b, header...)
+	b = line(b, "kind", string(KindSnapshot))
+	b = line(b, "election", election)
+	if s.Station {
+		b = quoted(b, "station", s.Scope)
+	} else {
+		b = quoted(b, "area", actas.DisplayPath(s.Scope))
+	}
+	b = line(b, "time", actas.FormatClock(s.Time))
+	b = number(b, "voters", s.Voters)
+	b = line(b, "source", string(s.Source))
+	return b
+}
+
+// Encode returns the entry's canonical bytes: ParseEntry(b).Encode() == b.
+func (e *Entry) Encode() ([]byte, error) {
+	switch e.Kind {
+	case KindElection:
+		def, err := json.Marshal(e.Definition.Election)
+		if err != nil {
+			return nil, err
+		}
+		b := append([]byte(header), "kind election\n"...)
+		b = line(b, "election", e.Election)
+		b = quoted(b, "definition", string(def))
+		b = number(b, "stations", e.Definition.Stations)
+		return line(b, "stations-sha256", hex.EncodeToString(e.Definition.Digest[:])), nil
+	case KindSubmission:
+		c := &actas.Contest{ID: e.Submission.Sheet.Contest}
+		for _, id := range e.Choices {
+			c.Choices = append(c.Choices, actas.Choice{ID: id})
+		}
+		return EncodeSubmission(nil, e.Submission, c)
+	case KindTotal:
+		return EncodeTotal(e.Election, e.Total), nil
+	case KindSnapshot:
+		return EncodeSnapshot(e.Election, e.Snapshot), nil
+	}
+	return nil, fmt.Errorf("translog: unknown entry kind %q", e.Kind)
+}
+
+func line(b []byte, key, value string) []byte {
+	b = append(b, key...)
+	b = append(b, ' ')
+	b = append(b, value...)
+	return append(b, '\n')
+}
+
+func quoted(b []byte, key, value string) []byte {
+	b = append(b, key...)
+	b = append(b, ' ')
+	b = strconv.AppendQuote(b, value)
+	return append(b, '\n')
+}
+
+func number(b []byte, key string, v int64) []byte {
+	b = append(b, key...)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, v, 10)
+	return append(b, '\n')
+}
+
+// ParseEntry decodes an entry. It accepts exactly what the Encode functions
+// produce: a parsed entry encodes back to the same bytes. Errors are EINVALID
+// and name the line.
+func ParseEntry(b []byte) (*Entry, error) {
+	if len(b) > MaxEntrySize {
+		return nil, actas.Errorf(actas.EINVALID, "log entry: %d bytes, more than %d", len(b), MaxEntrySize)
+	}
+	p := &entryParser{rest: b}
+	if err := p.expectHeader(); err != nil {
+		return nil, err
+	}
+	e := &Entry{Kind: Kind(p.word("kind"))}
+	e.Election = p.word("election")
+	if p.err == nil && !actas.ValidID(e.Election) {
+		p.fail("election %q is not an id", e.Election)
+	}
+	switch e.Kind {
+	case KindElection:
+		p.parseElection(e)
+	case KindSubmission:
+		p.parseSubmission(e)
+	case KindTotal:
+		p.parseTotal(e)
+	case KindSnapshot:
+		p.parseSnapshot(e)
+	default:
+		if p.err == nil {
+			p.fail("unknown kind %q", e.Kind)
+		}
+	}
+	if p.err == nil && len(p.rest) > 0 {
+		p.fail("unexpected text after the entry")
+	}
+	if p.err != nil {
+		return nil, p.err
+	}
+	// Canonical form only: anything that parses but would encode
+	// differently (e.g. a number with a leading zero) is refused, so that
+	// one entry has one encoding and one hash.
+	again, err := e.Encode()
+	if err != nil || !bytes.Equal(again, b) {
+		return nil, actas.Errorf(actas.EINVALID, "log entry is not in canonical form")
+	}
+	return e, nil
+}
+
+type entryParser struct {
+	rest []byte
+	n    int // lines read
+	err  error
+}
+
+func (p *entryParser) fail(format string, args ...any) {
+	if p.err == nil {
+		p.err = actas.Errorf(actas.EINVALID, "log entry line %d: %s", p.n, fmt.Sprintf(format, args...))
+	}
+}
+
+func (p *entryParser) expectHeader() error {
+	if !bytes.HasPrefix(p.rest, []byte(header)) {
+		return actas.Errorf(actas.EINVALID, "log entry line 1: not an actas log entry (want %q)", strings.TrimSpace(header))
+	}
+	p.rest = p.rest[len(header):]
+	p.n = 1
+	return nil
+}
+
+// field returns the value of the next line, which must start with key and
+// a space.
+func (p *entryParser) field(key string) string {
+	if p.err != nil {
+		return ""
+	}
+	p.n++
+	i := bytes.IndexByte(p.rest, '\n')
+	if i < 0 {
+		p.fail("missing %s line (the entry must end with a newline)", key)
+		return ""
+	}
+	l := p.rest[:i]
+	p.rest = p.rest[i+1:]
+	v, ok := bytes.CutPrefix(l, []byte(key+" "))
+	if !ok {
+		p.fail("want %s, found %q", key, truncate(l))
+		return ""
+	}
+	return string(v)
+}
+
+// peek reports whether the next line starts with key and a space.
+func (p *entryParser) peek(key string) bool {
+	return p.err == nil && bytes.HasPrefix(p.rest, []byte(key+" "))
+}
+
+func (p *entryParser) word(key string) string {
+	v := p.field(key)
+	if p.err == nil && (v == "" || strings.ContainsAny(v, " \t\"")) {
+		p.fail("%s %q is not one word", key, v)
+	}
+	return v
+}
+
+func (p *entryParser) quoted(key string) string {
+	v := p.field(key)
+	if p.err != nil {
+		return ""
+	}
+	s, err := strconv.Unquote(v)
+	if err != nil || !strings.HasPrefix(v, `"`) {
+		p.fail("%s is not a quoted string", key)
+		return ""
+	}
+	return s
+}
+
+func (p *entryParser) number(key string) int64 {
+	v := p.field(key)
+	if p.err != nil {
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		p.fail("%s %q is not a number", key, v)
+	}
+	return n
+}
+
+// count is a number that must be a count of a sheet (0 to actas.MaxCount).
+func (p *entryParser) count(key string) int64 {
+	n := p.number(key)
+	if p.err == nil && (n < 0 || n > actas.MaxCount) {
+		p.fail("%s %d is not between 0 and %d", key, n, int64(actas.MaxCount))
+	}
+	return n
+}
+
+func (p *entryParser) source(key string) actas.Source {
+	src, err := actas.ParseSource(p.word(key), false)
+	if p.err == nil && err != nil {
+		p.fail("%s", actas.ErrorMessage(err))
+	}
+	return src
+}
+
+func (p *entryParser) parseElection(e *Entry) {
+	def := p.quoted("definition")
+	stations := p.number("stations")
+	digest := p.word("stations-sha256")
+	if p.err != nil {
+		return
+	}
+	var el actas.Election
+	dec := json.NewDecoder(strings.NewReader(def))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&el); err != nil {
+		p.fail("definition: %v", err)
+		return
+	}
+	if err := el.Validate(); err != nil {
+		p.fail("definition: %s", actas.ErrorMessage(err))
+		return
+	}
+	if el.ID != e.Election {
+		p.fail("definition is of election %s, not %s", el.ID, e.Election)
+		return
+	}
+	d, err := hex.DecodeString(digest)
+	if err != nil || len(d) != 32 || stations < 0 {
+		p.fail("stations-sha256 %q is not a SHA-256 in hex", digest)
+		return
+	}
+	e.Definition = &Definition{Election: &el, Stations: stations, Digest: [32]byte(d)}
+}
+
+func (p *entryParser) parseSubmission(e *Entry) {
+	s := &actas.Submission{Election: e.Election}
+	s.Seq = p.number("seq")
+	s.Sheet.Contest = p.word("contest")
+	s.Sheet.Station = p.quoted("station")
+	s.Source = p.source("source")
+	choices := strings.Fields(p.field("choices"))
+	votes := strings.Fields(p.field("votes"))
+	if p.err == nil {
+		if len(choices) == 0 || len(votes) != len(choices) {
+			p.fail("%d votes for %d choices", len(votes), len(choices))
+		}
+		for _, id := range choices {
+			if !actas.ValidID(id) || actas.ReservedName(id) {
+				p.fail("choice %q is not a choice id", id)
+			}
+		}
+		if p.err == nil && len(slices.Compact(slices.Sorted(slices.Values(choices)))) != len(choices) {
+			p.fail("a choice appears twice")
+		}
+	}
+	for _, v := range votes {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if p.err == nil && (err != nil || n < 0 || n > actas.MaxCount) {
+			p.fail("votes %q is not a count", v)
+		}
+		s.Sheet.Votes = append(s.Sheet.Votes, n)
+	}
+	s.Sheet.Blank = p.count("blank")
+	s.Sheet.Null = p.count("null")
+	s.Sheet.Ballots = p.count("ballots")
+	if p.peek("voters") && bytes.HasPrefix(p.rest, []byte("voters -\n")) {
+		p.field("voters")
+		s.Sheet.Voters = actas.Unknown
+	} else {
+		s.Sheet.Voters = p.count("voters")
+	}
+	flags := p.word("flags")
+	if p.err == nil && flags != "-" {
+		f, err := actas.ParseFlags(flags)
+		if err != nil || f == 0 {
+			p.fail("flags %q: %s", flags, actas.ErrorMessage(err))
+		}
+		s.Flags = f
+	}
+	s.Submitter = p.quoted("submitter")
+	s.Origin = p.quoted("origin")
+	received := p.field("received")
+	if p.err == nil {
+		t, err := time.Parse(time.RFC3339Nano, received)
+		if err != nil {
+			p.fail("received %q is not an RFC 3339 time", received)
+		}
+		s.Received = t.UTC()
+	}
+	for p.err == nil && p.peek("evidence") {
+		s.Evidence = append(s.Evidence, p.evidence())
+	}
+	if p.err == nil && s.Seq < 1 {
+		p.fail("seq %d is not positive", s.Seq)
+	}
+	e.Submission, e.Choices = s, choices
+}
+
+func (p *entryParser) evidence() actas.Evidence {
+	v := p.field("evidence")
+	var parts [4]string
+	rest := v
+	for i := range parts {
+		q, err := strconv.QuotedPrefix(rest)
+		if err != nil {
+			p.fail("evidence is not four quoted strings")
+			return actas.Evidence{}
+		}
+		parts[i], _ = strconv.Unquote(q)
+		rest = rest[len(q):]
+		if i < len(parts)-1 {
+			var ok bool
+			if rest, ok = strings.CutPrefix(rest, " "); !ok {
+				p.fail("evidence is not four quoted strings")
+				return actas.Evidence{}
+			}
+		}
+	}
+	if rest != "" {
+		p.fail("evidence is not four quoted strings")
+	}
+	return actas.Evidence{Kind: parts[0], SHA256: parts[1], URL: parts[2], Text: parts[3]}
+}
+
+func (p *entryParser) area(key string) string {
+	v := p.quoted(key)
+	if p.err != nil {
+		return ""
+	}
+	path, err := actas.CanonicalPath(v)
+	if err != nil || actas.DisplayPath(path) != v {
+		p.fail("%s %q is not an area path", key, v)
+	}
+	return path
+}
+
+func (p *entryParser) parseTotal(e *Entry) {
+	t := &actas.OfficialTotal{}
+	t.Contest = p.word("contest")
+	t.Bulletin = p.quoted("bulletin")
+	t.Area = p.area("area")
+	t.Choice = p.word("choice")
+	t.Votes = p.number("votes")
+	if p.err == nil && t.Votes < 0 {
+		p.fail("votes %d is negative", t.Votes)
+	}
+	e.Total = t
+}
+
+func (p *entryParser) parseSnapshot(e *Entry) {
+	s := &actas.Snapshot{}
+	if p.peek("station") {
+		s.Station = true
+		s.Scope = p.quoted("station")
+	} else {
+		s.Scope = p.area("area")
+	}
+	clock := p.field("time")
+	if p.err == nil {
+		m, err := actas.ParseClock(clock)
+		if err != nil {
+			p.fail("time: %v", err)
+		}
+		s.Time = m
+	}
+	s.Voters = p.number("voters")
+	if p.err == nil && s.Voters < 0 {
+		p.fail("voters %d is negative", s.Voters)
+	}
+	s.Source = p.source("source")
+	e.Snapshot = s
+}
+
+func truncate(b []byte) string {
+	if len(b) > 60 {
+		return string(b[:60]) + "…"
+	}
+	return string(b)
+}

@@ -1,0 +1,146 @@
+package translog
+
+import (
+	"fmt"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Hash is a Merkle tree hash (SHA-256, RFC 6962).
+type Hash = tlog.Hash
+
+// HashReader reads stored hashes by their stored-hash index (see
+// golang.org/x/mod/sumdb/tlog: StoredHashIndex).
+type HashReader = tlog.HashReader
+
+// LeafHash is the RFC 6962 hash of an entry as a leaf of the tree:
+// SHA-256(0x00 || entry).
+func LeafHash(entry []byte) Hash { return tlog.RecordHash(entry) }
+
+// Appender computes what a store must keep when entries are appended: for
+// entry n, the hashes tlog.StoredHashes gives, which belong at stored-hash
+// indexes StoredHashIndex(0, n) onwards.
+//
+// A store calls Append for each new entry, in index order, inside the
+// transaction that stores the entries, and writes the returned hashes in
+// that same transaction: a stored entry without its hashes, or hashes
+// without their entry, cannot exist.
+//
+// Appending reads only the right edge of the tree (the latest node of each
+// level), so the Appender keeps those for the batch and reads the store
+// only for nodes completed before it: a million appends hold a few dozen
+// hashes, not millions.
+type Appender struct {
+	stored HashReader // the hashes of entries before start
+	start  int64      // index of the first entry of this batch
+	n      int64      // entries appended
+	first  int64      // StoredHashIndex(0, start)
+	latest [64]node   // per level, the latest node the batch completed
+	ids    []int64    // scratch for ReadHashes
+}
+
+type node struct {
+	n    int64
+	hash Hash
+	ok   bool
+}
+
+// NewAppender starts a batch that appends after size entries; stored reads
+// the hashes those entries have stored.
+func NewAppender(size int64, stored HashReader) *Appender {
+	return &Appender{stored: stored, start: size, first: tlog.StoredHashIndex(0, size)}
+}
+
+// Size is the number of entries in the log, including those appended.
+func (a *Appender) Size() int64 { return a.start + a.n }
+
+// Append adds entry as the next leaf and returns the hashes to store for it.
+// Errors come from reading stored hashes.
+func (a *Appender) Append(entry []byte) ([]Hash, error) {
+	return a.AppendLeaf(LeafHash(entry))
+}
+
+// AppendLeaf is Append for an entry whose leaf hash is already known.
+func (a *Appender) AppendLeaf(leaf Hash) ([]Hash, error) {
+	idx := a.start + a.n
+	hs, err := tlog.StoredHashesForRecordHash(idx, leaf, a)
+	if err != nil {
+		return nil, fmt.Errorf("translog: append entry %d: %w", idx, err)
+	}
+	// hs[level] is node (level, idx>>level): the entry completes it.
+	for level, h := range hs {
+		a.latest[level] = node{n: idx >> level, hash: h, ok: true}
+	}
+	a.n++
+	return hs, nil
+}
+
+// Root returns the tree hash of the log, including the appended entries.
+func (a *Appender) Root() (Hash, error) {
+	return tlog.TreeHash(a.Size(), a)
+}
+
+// ReadHashes serves tlog: nodes of this batch from the right edge kept in
+// memory, earlier ones from the store.
+func (a *Appender) ReadHashes(indexes []int64) ([]Hash, error) {
+	out := make([]Hash, len(indexes))
+	a.ids = a.ids[:0]
+	for _, i := range indexes {
+		if i < a.first {
+			a.ids = append(a.ids, i)
+		}
+	}
+	var old []Hash
+	if len(a.ids) > 0 {
+		var err error
+		if old, err = a.stored.ReadHashes(a.ids); err != nil {
+			return nil, err
+		}
+		if len(old) != len(a.ids) {
+			return nil, fmt.Errorf("translog: store returned %d hashes for %d indexes", len(old), len(a.ids))
+		}
+	}
+	for k, i := range indexes {
+		if i < a.first {
+			out[k], old = old[0], old[1:]
+			continue
+		}
+		level, n := tlog.SplitStoredHashIndex(i)
+		if l := a.latest[level]; l.ok && l.n == n {
+			out[k] = l.hash
+			continue
+		}
+		return nil, fmt.Errorf("translog: stored hash %d (level %d, node %d) is not on the right edge of the batch", i, level, n)
+	}
+	return out, nil
+}
+
+// HashOwner returns the entry whose appending stored the hash at a
+// stored-hash index, and the hash's position among that entry's hashes:
+// a store that keeps each entry's hashes with the entry finds any hash with
+// one read.
+func HashOwner(index int64) (entry int64, offset int) {
+	level, n := tlog.SplitStoredHashIndex(index)
+	// The node (level, n) is completed by the last leaf under it.
+	entry = (n+1)<<level - 1
+	return entry, int(index - tlog.StoredHashIndex(0, entry))
+}
+
+// StoredHashCount is the number of hashes stored for a log of n entries.
+func StoredHashCount(n int64) int64 { return tlog.StoredHashCount(n) }
+
+// TreeHash returns the root hash of the first n entries.
+func TreeHash(n int64, r HashReader) (Hash, error) { return tlog.TreeHash(n, r) }
+
+// ProveInclusion returns the proof that entry n is in the tree of size t.
+func ProveInclusion(t, n int64, r HashReader) ([]Hash, error) {
+	p, err := tlog.ProveRecord(t, n, r)
+	return p, err
+}
+
+// ProveConsistency returns the proof that the tree of size n is a prefix
+// of the tree of size t.
+func ProveConsistency(t, n int64, r HashReader) ([]Hash, error) {
+	p, err := tlog.ProveTree(t, n, r)
+	return p, err
+}
