@@ -2,6 +2,7 @@ package actas_test
 
 import (
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -166,5 +167,31 @@ func TestCapacity(t *testing.T) {
 	}
 	if got := e.Capacity(&actas.Station{}); got != 0 {
 		t.Fatalf("Capacity without machines = %d, want 0 (unknown)", got)
+	}
+}
+
+// ValidID is written out for speed; the regular expression of its contract
+// is the reference.
+func TestValidIDMatchesItsPattern(t *testing.T) {
+	pattern := regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
+	check := func(s string) {
+		t.Helper()
+		if got, want := actas.ValidID(s), pattern.MatchString(s); got != want {
+			t.Fatalf("ValidID(%q) = %v, the pattern says %v", s, got, want)
+		}
+	}
+	check("")
+	for a := 0; a < 256; a++ {
+		check(string([]byte{byte(a)}))
+		for b := 0; b < 256; b++ {
+			check(string([]byte{'a', byte(a), byte(b)}))
+		}
+	}
+	for _, n := range []int{63, 64, 65} {
+		check(strings.Repeat("a", n))
+		check("0" + strings.Repeat("-", n-1))
+	}
+	for _, s := range []string{"ve-2024", "a.b_c-d", "-a", "_a", ".a", "A", "é", "a\n", "a b"} {
+		check(s)
 	}
 }

@@ -6,10 +6,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // entry 0 names a time zone; verifiers must not depend on the host's zoneinfo
+	"unicode/utf8"
 
 	"github.com/actasproject/actas"
 )
@@ -32,6 +33,15 @@ const (
 
 // header is the first line of every entry; a later format gets a new one.
 const header = "actas-log-entry v1\n"
+
+// knownFlags are the flags an entry can name.
+var knownFlags = func() actas.Flags {
+	var all actas.Flags
+	for _, f := range actas.AllFlags() {
+		all |= f
+	}
+	return all
+}()
 
 // MaxEntrySize bounds an entry: parsers refuse larger input.
 const MaxEntrySize = 1 << 20
@@ -65,9 +75,9 @@ func StationsDigest(stations []actas.Station) [32]byte {
 	var line []byte
 	for i := range stations {
 		st := &stations[i]
-		line = strconv.AppendQuote(line[:0], st.Code)
+		line = appendQuoted(line[:0], st.Code)
 		line = append(line, ' ')
-		line = strconv.AppendQuote(line, st.Area)
+		line = appendQuoted(line, st.Area)
 		line = append(line, ' ')
 		line = strconv.AppendInt(line, st.Registered, 10)
 		line = append(line, ' ')
@@ -102,6 +112,9 @@ func EncodeElection(e *actas.Election, stations []actas.Station) ([]byte, error)
 func EncodeSubmission(dst []byte, s *actas.Submission, c *actas.Contest) ([]byte, error) {
 	if len(s.Sheet.Votes) != len(c.Choices) {
 		return nil, actas.Errorf(actas.EINVALID, "translog: station %s: %d votes for %d choices", s.Sheet.Station, len(s.Sheet.Votes), len(c.Choices))
+	}
+	if s.Flags&^knownFlags != 0 {
+		return nil, actas.Errorf(actas.EINVALID, "translog: station %s: unknown flags %#x", s.Sheet.Station, uint32(s.Flags&^knownFlags))
 	}
 	b := append(dst, header...)
 	b = line(b, "kind", string(KindSubmission))
@@ -141,13 +154,13 @@ func EncodeSubmission(dst []byte, s *actas.Submission, c *actas.Contest) ([]byte
 	b = append(b, '\n')
 	for _, ev := range s.Evidence {
 		b = append(b, "evidence "...)
-		b = strconv.AppendQuote(b, ev.Kind)
+		b = appendQuoted(b, ev.Kind)
 		b = append(b, ' ')
-		b = strconv.AppendQuote(b, ev.SHA256)
+		b = appendQuoted(b, ev.SHA256)
 		b = append(b, ' ')
-		b = strconv.AppendQuote(b, ev.URL)
+		b = appendQuoted(b, ev.URL)
 		b = append(b, ' ')
-		b = strconv.AppendQuote(b, ev.Text)
+		b = appendQuoted(b, ev.Text)
 		b = append(b, '\n')
 	}
 	return b, nil
@@ -185,30 +198,58 @@ func EncodeSnapshot(election string, s *actas.Snapshot) []byte {
 }
 
 // Encode returns the entry's canonical bytes: ParseEntry(b).Encode() == b.
-func (e *Entry) Encode() ([]byte, error) {
-	switch e.Kind {
-	case KindElection:
+func (e *Entry) Encode() ([]byte, error) { return e.appendTo(nil) }
+
+// appendTo appends the entry's canonical bytes to dst.
+func (e *Entry) appendTo(dst []byte) ([]byte, error) {
+	switch {
+	case e.Kind == KindElection && e.Definition != nil:
 		def, err := json.Marshal(e.Definition.Election)
 		if err != nil {
 			return nil, err
 		}
-		b := append([]byte(header), "kind election\n"...)
+		b := append(dst, header...)
+		b = append(b, "kind election\n"...)
 		b = line(b, "election", e.Election)
 		b = quoted(b, "definition", string(def))
 		b = number(b, "stations", e.Definition.Stations)
 		return line(b, "stations-sha256", hex.EncodeToString(e.Definition.Digest[:])), nil
-	case KindSubmission:
-		c := &actas.Contest{ID: e.Submission.Sheet.Contest}
+	case e.Kind == KindSubmission && e.Submission != nil:
+		// The contest stays on the stack for the usual few choices:
+		// ParseEntry encodes again every entry it reads.
+		var choices [16]actas.Choice
+		c := actas.Contest{ID: e.Submission.Sheet.Contest, Choices: choices[:0]}
 		for _, id := range e.Choices {
 			c.Choices = append(c.Choices, actas.Choice{ID: id})
 		}
-		return EncodeSubmission(nil, e.Submission, c)
-	case KindTotal:
-		return EncodeTotal(e.Election, e.Total), nil
-	case KindSnapshot:
-		return EncodeSnapshot(e.Election, e.Snapshot), nil
+		return EncodeSubmission(dst, e.Submission, &c)
+	case e.Kind == KindTotal && e.Total != nil:
+		return append(dst, EncodeTotal(e.Election, e.Total)...), nil
+	case e.Kind == KindSnapshot && e.Snapshot != nil:
+		return append(dst, EncodeSnapshot(e.Election, e.Snapshot)...), nil
 	}
-	return nil, fmt.Errorf("translog: unknown entry kind %q", e.Kind)
+	return nil, fmt.Errorf("translog: entry of kind %q without its record", e.Kind)
+}
+
+// appendQuoted is strconv.AppendQuote, without its rune-by-rune work for
+// the usual printable ASCII text, which it leaves as it is.
+func appendQuoted(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			return strconv.AppendQuote(b, s)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// cutKey returns what follows key and a space at the start of l.
+func cutKey(l []byte, key string) ([]byte, bool) {
+	if len(l) <= len(key) || l[len(key)] != ' ' || string(l[:len(key)]) != key {
+		return nil, false
+	}
+	return l[len(key)+1:], true
 }
 
 func line(b []byte, key, value string) []byte {
@@ -221,7 +262,7 @@ func line(b []byte, key, value string) []byte {
 func quoted(b []byte, key, value string) []byte {
 	b = append(b, key...)
 	b = append(b, ' ')
-	b = strconv.AppendQuote(b, value)
+	b = appendQuoted(b, value)
 	return append(b, '\n')
 }
 
@@ -244,6 +285,13 @@ func ParseEntry(b []byte) (*Entry, error) {
 		return nil, err
 	}
 	e := &Entry{Kind: Kind(p.word("kind"))}
+	switch e.Kind {
+	case KindElection, KindSubmission, KindTotal, KindSnapshot:
+	default:
+		if p.err == nil {
+			p.fail("unknown kind %q", e.Kind)
+		}
+	}
 	e.Election = p.word("election")
 	if p.err == nil && !actas.ValidID(e.Election) {
 		p.fail("election %q is not an id", e.Election)
@@ -257,13 +305,10 @@ func ParseEntry(b []byte) (*Entry, error) {
 		p.parseTotal(e)
 	case KindSnapshot:
 		p.parseSnapshot(e)
-	default:
-		if p.err == nil {
-			p.fail("unknown kind %q", e.Kind)
-		}
 	}
 	if p.err == nil && len(p.rest) > 0 {
-		p.fail("unexpected text after the entry")
+		p.n++
+		p.fail("unexpected text after the entry: %q", truncate(p.rest))
 	}
 	if p.err != nil {
 		return nil, p.err
@@ -271,13 +316,31 @@ func ParseEntry(b []byte) (*Entry, error) {
 	// Canonical form only: anything that parses but would encode
 	// differently (e.g. a number with a leading zero) is refused, so that
 	// one entry has one encoding and one hash.
-	again, err := e.Encode()
-	if err != nil || !bytes.Equal(again, b) {
-		return nil, actas.Errorf(actas.EINVALID, "log entry is not in canonical form")
+	again, err := e.appendTo(make([]byte, 0, len(b)))
+	if err != nil {
+		return nil, actas.Errorf(actas.EINVALID, "log entry cannot be encoded again: %v", err)
+	}
+	if !bytes.Equal(again, b) {
+		n, want := diffLine(again, b)
+		return nil, actas.Errorf(actas.EINVALID, "log entry line %d is not in canonical form: want %q", n, truncate(want))
 	}
 	return e, nil
 }
 
+// diffLine returns the number of the first line where the canonical
+// encoding and b differ, and that line of the canonical encoding.
+func diffLine(canonical, b []byte) (int, []byte) {
+	i := 0
+	for i < len(canonical) && i < len(b) && canonical[i] == b[i] {
+		i++
+	}
+	start := bytes.LastIndexByte(canonical[:i], '\n') + 1
+	line, _, _ := bytes.Cut(canonical[start:], []byte{'\n'})
+	return 1 + bytes.Count(b[:i], []byte{'\n'}), line
+}
+
+// entryParser reads an entry line by line. Each field is checked as soon
+// as it is read, so that an error names the field's line.
 type entryParser struct {
 	rest []byte
 	n    int // lines read
@@ -313,7 +376,7 @@ func (p *entryParser) field(key string) string {
 	}
 	l := p.rest[:i]
 	p.rest = p.rest[i+1:]
-	v, ok := bytes.CutPrefix(l, []byte(key+" "))
+	v, ok := cutKey(l, key)
 	if !ok {
 		p.fail("want %s, found %q", key, truncate(l))
 		return ""
@@ -323,13 +386,23 @@ func (p *entryParser) field(key string) string {
 
 // peek reports whether the next line starts with key and a space.
 func (p *entryParser) peek(key string) bool {
-	return p.err == nil && bytes.HasPrefix(p.rest, []byte(key+" "))
+	_, ok := cutKey(p.rest, key)
+	return p.err == nil && ok
 }
 
 func (p *entryParser) word(key string) string {
 	v := p.field(key)
 	if p.err == nil && (v == "" || strings.ContainsAny(v, " \t\"")) {
 		p.fail("%s %q is not one word", key, v)
+	}
+	return v
+}
+
+// id is a word that must be an id (actas.ValidID): contests, choices.
+func (p *entryParser) id(key string) string {
+	v := p.word(key)
+	if p.err == nil && !actas.ValidID(v) {
+		p.fail("%s %q is not an id", key, v)
 	}
 	return v
 }
@@ -378,8 +451,6 @@ func (p *entryParser) source(key string) actas.Source {
 
 func (p *entryParser) parseElection(e *Entry) {
 	def := p.quoted("definition")
-	stations := p.number("stations")
-	digest := p.word("stations-sha256")
 	if p.err != nil {
 		return
 	}
@@ -398,8 +469,16 @@ func (p *entryParser) parseElection(e *Entry) {
 		p.fail("definition is of election %s, not %s", el.ID, e.Election)
 		return
 	}
+	stations := p.number("stations")
+	if p.err == nil && stations < 0 {
+		p.fail("stations %d is negative", stations)
+	}
+	digest := p.word("stations-sha256")
+	if p.err != nil {
+		return
+	}
 	d, err := hex.DecodeString(digest)
-	if err != nil || len(d) != 32 || stations < 0 {
+	if err != nil || len(d) != 32 {
 		p.fail("stations-sha256 %q is not a SHA-256 in hex", digest)
 		return
 	}
@@ -409,24 +488,32 @@ func (p *entryParser) parseElection(e *Entry) {
 func (p *entryParser) parseSubmission(e *Entry) {
 	s := &actas.Submission{Election: e.Election}
 	s.Seq = p.number("seq")
-	s.Sheet.Contest = p.word("contest")
+	if p.err == nil && s.Seq < 1 {
+		// Entry 0 is the election's definition.
+		p.fail("seq %d is not positive", s.Seq)
+	}
+	s.Sheet.Contest = p.id("contest")
 	s.Sheet.Station = p.quoted("station")
 	s.Source = p.source("source")
 	choices := strings.Fields(p.field("choices"))
-	votes := strings.Fields(p.field("votes"))
 	if p.err == nil {
-		if len(choices) == 0 || len(votes) != len(choices) {
-			p.fail("%d votes for %d choices", len(votes), len(choices))
+		if len(choices) == 0 {
+			p.fail("no choices")
 		}
 		for _, id := range choices {
 			if !actas.ValidID(id) || actas.ReservedName(id) {
 				p.fail("choice %q is not a choice id", id)
 			}
 		}
-		if p.err == nil && len(slices.Compact(slices.Sorted(slices.Values(choices)))) != len(choices) {
+		if p.err == nil && hasDuplicate(choices) {
 			p.fail("a choice appears twice")
 		}
 	}
+	votes := strings.Fields(p.field("votes"))
+	if p.err == nil && len(votes) != len(choices) {
+		p.fail("%d votes for %d choices", len(votes), len(choices))
+	}
+	s.Sheet.Votes = make([]int64, 0, len(votes))
 	for _, v := range votes {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if p.err == nil && (err != nil || n < 0 || n > actas.MaxCount) {
@@ -463,9 +550,6 @@ func (p *entryParser) parseSubmission(e *Entry) {
 	}
 	for p.err == nil && p.peek("evidence") {
 		s.Evidence = append(s.Evidence, p.evidence())
-	}
-	if p.err == nil && s.Seq < 1 {
-		p.fail("seq %d is not positive", s.Seq)
 	}
 	e.Submission, e.Choices = s, choices
 }
@@ -510,10 +594,10 @@ func (p *entryParser) area(key string) string {
 
 func (p *entryParser) parseTotal(e *Entry) {
 	t := &actas.OfficialTotal{}
-	t.Contest = p.word("contest")
+	t.Contest = p.id("contest")
 	t.Bulletin = p.quoted("bulletin")
 	t.Area = p.area("area")
-	t.Choice = p.word("choice")
+	t.Choice = p.id("choice")
 	t.Votes = p.number("votes")
 	if p.err == nil && t.Votes < 0 {
 		p.fail("votes %d is negative", t.Votes)
@@ -545,9 +629,36 @@ func (p *entryParser) parseSnapshot(e *Entry) {
 	e.Snapshot = s
 }
 
-func truncate(b []byte) string {
-	if len(b) > 60 {
-		return string(b[:60]) + "…"
+// hasDuplicate reports whether an id appears twice, without allocating
+// for the usual few.
+func hasDuplicate(ids []string) bool {
+	if len(ids) > 32 {
+		seen := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			if seen[id] {
+				return true
+			}
+			seen[id] = true
+		}
+		return false
 	}
-	return string(b)
+	for i := range ids {
+		for j := range i {
+			if ids[i] == ids[j] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func truncate(b []byte) string {
+	if len(b) <= 60 {
+		return string(b)
+	}
+	n := 60
+	for n > 56 && !utf8.RuneStart(b[n]) { // not inside a character
+		n--
+	}
+	return string(b[:n]) + "…"
 }

@@ -3,6 +3,7 @@ package translog
 import (
 	"fmt"
 
+	"github.com/actasproject/actas"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -133,14 +134,34 @@ func StoredHashCount(n int64) int64 { return tlog.StoredHashCount(n) }
 func TreeHash(n int64, r HashReader) (Hash, error) { return tlog.TreeHash(n, r) }
 
 // ProveInclusion returns the proof that entry n is in the tree of size t.
+// Errors: EINVALID unless 0 <= n < t (a caller may pass a user's numbers);
+// otherwise those of reading stored hashes.
 func ProveInclusion(t, n int64, r HashReader) ([]Hash, error) {
+	if n < 0 || n >= t {
+		return nil, actas.Errorf(actas.EINVALID, "entry %d is not in a log of %d entries", n, t)
+	}
 	p, err := tlog.ProveRecord(t, n, r)
-	return p, err
+	if err != nil {
+		return nil, fmt.Errorf("translog: prove entry %d in a log of %d: %w", n, t, err)
+	}
+	return p, nil
 }
 
 // ProveConsistency returns the proof that the tree of size n is a prefix
-// of the tree of size t.
+// of the tree of size t. Every log extends the empty one, with an empty
+// proof. Errors: EINVALID unless 0 <= n <= t; otherwise those of reading
+// stored hashes.
 func ProveConsistency(t, n int64, r HashReader) ([]Hash, error) {
+	if n < 0 || n > t {
+		return nil, actas.Errorf(actas.EINVALID, "a log of %d entries cannot be a prefix of a log of %d", n, t)
+	}
+	if n == 0 {
+		// tlog refuses n = 0; RFC 9162 (and transparency-dev) want no nodes.
+		return []Hash{}, nil
+	}
 	p, err := tlog.ProveTree(t, n, r)
-	return p, err
+	if err != nil {
+		return nil, fmt.Errorf("translog: prove a log of %d is a prefix of a log of %d: %w", n, t, err)
+	}
+	return p, nil
 }

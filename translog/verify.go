@@ -1,7 +1,9 @@
 package translog
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/actasproject/actas"
 	"github.com/transparency-dev/merkle/compact"
@@ -26,16 +28,29 @@ type Receipt struct {
 }
 
 // Verify checks the receipt: the checkpoint's signature, that it is of the
-// log named origin (any when ""), that the entry is well formed, and that
-// it sits at Index in the checkpoint's tree. Errors are EINVALID and say
-// which check failed.
+// log named origin (any when ""), that the entry is well formed and of that
+// election, that it belongs at Index (a submission's seq is its index; an
+// election's definition is entry 0), and that it sits at Index in the
+// checkpoint's tree. Errors are EINVALID and say which check failed.
 func (r *Receipt) Verify(verifier note.Verifier, origin string) (Checkpoint, error) {
 	c, err := Open([]byte(r.Checkpoint), origin, verifier)
 	if err != nil {
 		return Checkpoint{}, err
 	}
-	if _, err := ParseEntry([]byte(r.Entry)); err != nil {
+	e, err := ParseEntry([]byte(r.Entry))
+	if err != nil {
 		return Checkpoint{}, err
+	}
+	// The origin ends with the election id (see Origin): an entry of one
+	// election must not pass for one of another.
+	if !strings.HasSuffix(c.Origin, "/"+e.Election) {
+		return Checkpoint{}, actas.Errorf(actas.EINVALID, "the entry is of election %s, the checkpoint of log %q", e.Election, c.Origin)
+	}
+	switch {
+	case e.Kind == KindSubmission && e.Submission.Seq != r.Index:
+		return Checkpoint{}, actas.Errorf(actas.EINVALID, "the entry is submission %d, not entry %d", e.Submission.Seq, r.Index)
+	case e.Kind == KindElection && r.Index != 0:
+		return Checkpoint{}, actas.Errorf(actas.EINVALID, "an election's definition is entry 0, not entry %d", r.Index)
 	}
 	if err := VerifyInclusion(c, r.Index, LeafHash([]byte(r.Entry)), r.Proof); err != nil {
 		return Checkpoint{}, err
@@ -49,7 +64,7 @@ func VerifyInclusion(c Checkpoint, index int64, leaf Hash, p [][]byte) error {
 		return actas.Errorf(actas.EINVALID, "entry %d is not in a log of %d entries", index, c.Size)
 	}
 	if err := proof.VerifyInclusion(rfc6962.DefaultHasher, uint64(index), uint64(c.Size), leaf[:], p, c.Hash[:]); err != nil {
-		return actas.Errorf(actas.EINVALID, "entry %d is not in the tree of checkpoint %d: %v", index, c.Size, err)
+		return &actas.Error{Code: actas.EINVALID, Message: fmt.Sprintf("entry %d is not in the tree of checkpoint %d: %s", index, c.Size, why(err)), Err: err}
 	}
 	return nil
 }
@@ -63,11 +78,29 @@ func VerifyConsistency(older, newer Checkpoint, p [][]byte) error {
 	if older.Size > newer.Size {
 		return actas.Errorf(actas.EINVALID, "the log shrank from %d to %d entries", older.Size, newer.Size)
 	}
+	// transparency-dev accepts any root for size 0; an empty log has one.
+	for _, c := range []Checkpoint{older, newer} {
+		if c.Size == 0 && c.Hash != emptyRoot {
+			return actas.Errorf(actas.EINVALID, "checkpoint of an empty log with root %x, not the empty tree's", c.Hash[:])
+		}
+	}
 	if err := proof.VerifyConsistency(rfc6962.DefaultHasher, uint64(older.Size), uint64(newer.Size), p, older.Hash[:], newer.Hash[:]); err != nil {
-		return actas.Errorf(actas.EINVALID, "the log of %d entries is not a prefix of the log of %d: %v", older.Size, newer.Size, err)
+		return &actas.Error{Code: actas.EINVALID, Message: fmt.Sprintf("the log of %d entries is not a prefix of the log of %d: %s", older.Size, newer.Size, why(err)), Err: err}
 	}
 	return nil
 }
+
+// why says on one line why transparency-dev refused a proof (its
+// RootMismatchError prints the roots as decimal byte lists over lines).
+func why(err error) string {
+	var m proof.RootMismatchError
+	if errors.As(err, &m) {
+		return fmt.Sprintf("the proof leads to root %x, not %x", m.CalculatedRoot, m.ExpectedRoot)
+	}
+	return err.Error()
+}
+
+var emptyRoot = Hash(rfc6962.DefaultHasher.EmptyRoot())
 
 // Recount recomputes a log's root hash from its entries, in order, with
 // compact ranges.
@@ -94,7 +127,7 @@ func (c *Recount) Size() int64 { return int64(c.r.End()) }
 // Root returns the root hash of the entries appended so far.
 func (c *Recount) Root() Hash {
 	if c.r.End() == 0 {
-		return Hash(rfc6962.DefaultHasher.EmptyRoot())
+		return emptyRoot
 	}
 	root, err := c.r.GetRootHash(nil)
 	if err != nil {
