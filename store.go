@@ -46,8 +46,9 @@ type SubmissionStore interface {
 	// stated other numbers before. progress, when not nil, is called now and
 	// then with the number of submissions handled so far.
 	// Errors: ENOTFOUND for an unknown election; EINVALID for an unknown
-	// station, contest or source, or a sheet failing CheckForm (nothing is
-	// stored).
+	// station, contest or source, a sheet failing CheckForm, flags without a
+	// name or evidence that is not UTF-8 (nothing is stored); EINTERNAL when
+	// the election's log is damaged (its rows and hashes disagree).
 	Submit(ctx context.Context, election string, subs []*Submission, progress func(done int)) ([]Outcome, error)
 
 	// Submissions calls fn with every submission of the election whose Seq
@@ -70,12 +71,13 @@ type SubmissionStore interface {
 // unknown election.
 type OfficialStore interface {
 	// AddTotals stores totals in one transaction, each stored (not Present)
-	// total appended to the log with its Index set. Errors: ENOTFOUND for an
+	// total appended to the log with its Index set. Errors: EINTERNAL for a
+	// damaged log (see Submit); ENOTFOUND for an
 	// unknown election; EINVALID for an unknown contest, area or choice.
 	AddTotals(ctx context.Context, election string, totals []OfficialTotal) (Report, error)
 
 	// Totals returns the current value of every official total of the
-	// election, ordered by contest, bulletin, area and choice.
+	// election, with its Index, ordered by contest, bulletin, area and choice.
 	Totals(ctx context.Context, election string) ([]OfficialTotal, error)
 
 	// AddSnapshots stores snapshots in one transaction, each stored (not
@@ -84,7 +86,7 @@ type OfficialStore interface {
 	AddSnapshots(ctx context.Context, election string, snaps []Snapshot) (Report, error)
 
 	// Snapshots returns the current value of every snapshot of the election,
-	// ordered by scope, time and source.
+	// with its Index, ordered by scope, time and source.
 	Snapshots(ctx context.Context, election string) ([]Snapshot, error)
 }
 
@@ -97,13 +99,15 @@ type OfficialStore interface {
 // each time it is read: changing a stored number changes its entry, and the
 // hashes and signed checkpoints then disagree.
 type LogStore interface {
-	// LogSize returns the number of entries in the election's log.
-	// Errors: ENOTFOUND for an unknown election.
+	// LogSize returns the number of entries in the election's log. Where
+	// the rows and the stored hashes disagree (a damaged store) it reports
+	// the larger, so that a deleted last row shows as a missing entry rather
+	// than a shorter log. Errors: ENOTFOUND for an unknown election.
 	LogSize(ctx context.Context, election string) (int64, error)
 
 	// LogEntries calls fn with each entry whose index is in [from, to), in
 	// index order, as its canonical text (translog), stopping at fn's first
-	// error, which it returns. Errors: ENOTFOUND for an unknown election;
+	// error, which it returns. fn may keep the entry. Errors: ENOTFOUND for an unknown election;
 	// EINVALID for a range outside the log; EINTERNAL naming the index when
 	// an entry cannot be re-derived (e.g. its row was deleted).
 	LogEntries(ctx context.Context, election string, from, to int64, fn func(index int64, entry []byte) error) error
@@ -114,9 +118,13 @@ type LogStore interface {
 	// beyond what the log stores.
 	LogHashes(ctx context.Context, election string, indexes []int64) ([][32]byte, error)
 
-	// AddCheckpoint keeps a signed checkpoint of the election's log. It
-	// refuses (ECONFLICT) a checkpoint smaller than the latest one kept, or
-	// of the same size with another root, and one larger than the log.
+	// AddCheckpoint keeps a signed checkpoint of the election's log and sets
+	// its Created; adding the latest one again succeeds and keeps it once.
+	// Errors: ENOTFOUND for an unknown election; EINVALID for a note that
+	// is not a signed checkpoint of this election's log stating Size and
+	// Root; ECONFLICT for a checkpoint smaller than the latest one kept, of
+	// the same size with another root, larger than the log, or whose root
+	// is not the log's at that size.
 	AddCheckpoint(ctx context.Context, election string, cp *Checkpoint) error
 
 	// Checkpoints returns every checkpoint kept for the election, oldest

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -27,7 +28,11 @@ func appendVotes(b []byte, votes []int64) []byte {
 // parseVotes parses what appendVotes wrote: one or more decimal integers
 // (a '-' sign allowed, so an edited file reads back as edited) separated by
 // single commas.
-func parseVotes(b []byte) ([]int64, error) {
+func parseVotes(b []byte) ([]int64, error) { return parseVotesInto(nil, b) }
+
+// parseVotesInto is parseVotes appending to votes, which it grows only when
+// they lack room.
+func parseVotesInto(votes []int64, b []byte) ([]int64, error) {
 	if len(b) == 0 {
 		return nil, fmt.Errorf("votes are empty")
 	}
@@ -37,7 +42,7 @@ func parseVotes(b []byte) ([]int64, error) {
 			n++
 		}
 	}
-	votes := make([]int64, 0, n)
+	votes = slices.Grow(votes, n)
 	for start := 0; start <= len(b); {
 		end := start
 		for end < len(b) && b[end] != ',' {

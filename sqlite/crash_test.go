@@ -14,6 +14,7 @@ import (
 
 	"github.com/actasproject/actas"
 	"github.com/actasproject/actas/sqlite"
+	"github.com/actasproject/actas/storetest"
 )
 
 const (
@@ -144,6 +145,11 @@ func TestKilledDuringImport(t *testing.T) {
 			}
 			if n%crashBatch != 0 {
 				t.Fatalf("%d sheets stored after the kill: part of a batch of %d", n, crashBatch)
+			}
+			// Each stored sheet has its entry and hashes, and nothing more:
+			// they were written in the sheet's transaction.
+			if l := storetest.MustLog(t, db, e.ID); l.Size != int64(1+n) {
+				t.Fatalf("the log has %d entries after the kill, want %d: the election and %d sheets", l.Size, 1+n, n)
 			}
 		})
 	}

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/translog"
 )
 
 // rowsPerInsert is how many rows one multi-row INSERT carries: enough to
@@ -96,6 +98,16 @@ func (db *DB) CreateElection(ctx context.Context, e *actas.Election, stations []
 	if err != nil {
 		return fmt.Errorf("sqlite: create election %s: %w", e.ID, err)
 	}
+	// The log's first entry digests every station: on another core while
+	// the rows are inserted.
+	var entry []byte
+	var entryErr error
+	encoded := make(chan struct{})
+	go func() {
+		defer close(encoded)
+		entry, entryErr = translog.EncodeElection(e, g.storedStations())
+	}()
+	defer func() { <-encoded }()
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: create election %s: %w", e.ID, err)
@@ -133,6 +145,13 @@ func (db *DB) CreateElection(ctx context.Context, e *actas.Election, stations []
 	}
 	if err := g.insert(ctx, tx, eid, e.Name); err != nil {
 		return fmt.Errorf("sqlite: create election %s: %w", e.ID, err)
+	}
+	<-encoded
+	if entryErr != nil {
+		return fmt.Errorf("sqlite: create election %s: log: %w", e.ID, entryErr)
+	}
+	if err := appendFirstEntry(ctx, db.wq.bind(ctx, tx), &electionMeta{id: eid, code: e.ID}, entry); err != nil {
+		return fmt.Errorf("sqlite: create election %s: log: %w", e.ID, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: create election %s: %w", e.ID, err)
@@ -206,6 +225,37 @@ func buildGeography(e *actas.Election, stations []actas.Station) (*geography, er
 		g.areaOf[i] = parent
 	}
 	return g, nil
+}
+
+// storedStations returns the stations as Stations will read them back:
+// with their areas' canonical paths. Those are the paths given, except for
+// a path escaping a character that needs no escape.
+func (g *geography) storedStations() []actas.Station {
+	same := true
+	for i := range g.stations {
+		if g.stations[i].Area != g.areas[g.areaOf[i]].path {
+			same = false
+			break
+		}
+	}
+	if same {
+		return g.stations
+	}
+	out := slices.Clone(g.stations)
+	for i := range out {
+		out[i].Area = g.areas[g.areaOf[i]].path
+	}
+	return out
+}
+
+// appendFirstEntry starts the log of the election just inserted with its
+// first entry, with the statements of the transaction that inserted it.
+func appendFirstEntry(ctx context.Context, st *prepared, m *electionMeta, entry []byte) error {
+	l := newInlineLog(startAppender(m, 0, edgeReader{}, nil))
+	if err := l.a.append(entry); err != nil {
+		return err
+	}
+	return l.write(ctx, st)
 }
 
 // canonicalStationPath checks that path has one name per level and returns
@@ -355,37 +405,56 @@ func (db *DB) Stations(ctx context.Context, election string) ([]actas.Station, e
 		return nil, fmt.Errorf("sqlite: stations of %s: %w", election, err)
 	}
 	defer rollback(tx)
-	paths, err := areaPaths(ctx, tx, m.id)
+	out, _, err := readStations(ctx, tx, m)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: stations of %s: %w", election, err)
 	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM stations WHERE election = ?`, m.id).Scan(&n); err != nil {
-		return nil, fmt.Errorf("sqlite: stations of %s: %w", election, err)
+	return out, nil
+}
+
+// readStations returns election m's stations in creation order, with their
+// area paths, and the row id of the first when their row ids run on without
+// gaps (-1 otherwise): then station i has row id first+i.
+func readStations(ctx context.Context, q querier, m *electionMeta) ([]actas.Station, int64, error) {
+	paths, err := areaPaths(ctx, q, m.id)
+	if err != nil {
+		return nil, 0, err
+	}
+	var n, lo, hi int64
+	if err := q.QueryRowContext(ctx, `SELECT count(*), coalesce(min(id), 0), coalesce(max(id), -1) FROM stations WHERE election = ?`,
+		m.id).Scan(&n, &lo, &hi); err != nil {
+		return nil, 0, fmt.Errorf("stations: %w", err)
 	}
 	out := make([]actas.Station, 0, n)
-	rows, err := tx.QueryContext(ctx, `SELECT code, area, registered, machines FROM stations WHERE election = ? ORDER BY id`, m.id)
+	// The election's stations are a range of row ids (created in one
+	// transaction): read in row id order, they need no sort. (+election
+	// keeps SQLite from choosing the (election, code) index, which would.)
+	rows, err := q.QueryContext(ctx, `SELECT code, area, registered, machines FROM stations
+		WHERE id BETWEEN ? AND ? AND +election = ? ORDER BY id`, lo, hi, m.id)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: stations of %s: %w", election, err)
+		return nil, 0, fmt.Errorf("stations: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var st actas.Station
 		var area int64
 		if err := rows.Scan(&st.Code, &area, &st.Registered, &st.Machines); err != nil {
-			return nil, fmt.Errorf("sqlite: stations of %s: %w", election, err)
+			return nil, 0, fmt.Errorf("stations: %w", err)
 		}
 		p, ok := paths[area]
 		if !ok {
-			return nil, fmt.Errorf("sqlite: stations of %s: station %s names area %d, which is not the election's", election, st.Code, area)
+			return nil, 0, fmt.Errorf("station %s names area %d, which is not the election's", st.Code, area)
 		}
 		st.Area = p
 		out = append(out, st)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: stations of %s: %w", election, err)
+		return nil, 0, fmt.Errorf("stations: %w", err)
 	}
-	return out, nil
+	if int64(len(out)) != hi-lo+1 {
+		lo = -1
+	}
+	return out, lo, nil
 }
 
 // areaPaths returns the path of every area of election eid by row id.

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/translog"
 )
 
 // outcome returns what adding value to a key whose stated values are
@@ -111,14 +112,20 @@ func (db *DB) AddTotals(ctx context.Context, election string, totals []actas.Off
 		return rep, fmt.Errorf("sqlite: official totals of %s: %w", election, err)
 	}
 	defer find.Close()
-	insert, err := tx.PrepareContext(ctx, `INSERT INTO totals (election, contest, bulletin, area, choice, votes) VALUES (?, ?, ?, ?, ?, ?)`)
+	insert, err := tx.PrepareContext(ctx, `INSERT INTO totals (election, contest, bulletin, area, choice, votes, log_index) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return rep, fmt.Errorf("sqlite: official totals of %s: %w", election, err)
 	}
 	defer insert.Close()
+	st := db.wq.bind(ctx, tx)
+	lg, err := openInlineLog(ctx, st, m)
+	if err != nil {
+		return rep, fmt.Errorf("sqlite: official totals of %s: %w", election, err)
+	}
+	indexes := make([]int64, len(totals))
 	for i := range totals {
 		t := &totals[i]
-		area, _, err := areas.area(ctx, t.Area)
+		area, path, err := areas.area(ctx, t.Area)
 		if err != nil {
 			if actas.ErrorCode(err) == actas.EINVALID {
 				return rep, actas.Errorf(actas.EINVALID, "official total of contest %s: %s", t.Contest, actas.ErrorMessage(err))
@@ -135,12 +142,26 @@ func (db *DB) AddTotals(ctx context.Context, election string, totals []actas.Off
 		if o == actas.Present {
 			continue
 		}
-		if _, err := insert.ExecContext(ctx, m.id, contest, t.Bulletin, area, t.Choice, t.Votes); err != nil {
+		// The entry states the total as stored: its area by canonical path.
+		indexes[i] = lg.a.size()
+		logged := actas.OfficialTotal{Contest: t.Contest, Bulletin: t.Bulletin, Area: path, Choice: t.Choice, Votes: t.Votes}
+		if err := lg.a.append(translog.EncodeTotal(m.code, &logged)); err != nil {
+			return rep, fmt.Errorf("sqlite: official totals of %s: log: %w", election, err)
+		}
+		if _, err := insert.ExecContext(ctx, m.id, contest, t.Bulletin, area, t.Choice, t.Votes, indexes[i]); err != nil {
 			return rep, fmt.Errorf("sqlite: official totals of %s: %w", election, err)
 		}
 	}
+	if err := lg.write(ctx, st); err != nil {
+		return rep, fmt.Errorf("sqlite: official totals of %s: log: %w", election, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return actas.Report{}, fmt.Errorf("sqlite: official totals of %s: %w", election, err)
+	}
+	for i, idx := range indexes {
+		if idx > 0 {
+			totals[i].Index = idx
+		}
 	}
 	return rep, nil
 }
@@ -164,14 +185,14 @@ func int64s(ctx context.Context, stmt *sql.Stmt, args ...any) ([]int64, error) {
 }
 
 // Totals returns the current (latest) value of every official total of the
-// election, ordered by contest id, bulletin, area path and choice, each
-// compared byte by byte. Errors: ENOTFOUND.
+// election, with its log index, ordered by contest id, bulletin, area path
+// and choice, each compared byte by byte. Errors: ENOTFOUND.
 func (db *DB) Totals(ctx context.Context, election string) ([]actas.OfficialTotal, error) {
 	m, err := db.meta(ctx, election)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT c.code, t.bulletin, a.path, t.choice, t.votes
+	rows, err := db.r.QueryContext(ctx, `SELECT c.code, t.bulletin, a.path, t.choice, t.votes, t.log_index
 		FROM totals t JOIN contests c ON c.id = t.contest JOIN areas a ON a.id = t.area
 		JOIN (SELECT max(id) AS id FROM totals WHERE election = ? GROUP BY contest, bulletin, area, choice) cur ON cur.id = t.id
 		ORDER BY c.code, t.bulletin, a.path, t.choice`, m.id)
@@ -182,7 +203,7 @@ func (db *DB) Totals(ctx context.Context, election string) ([]actas.OfficialTota
 	out := []actas.OfficialTotal{}
 	for rows.Next() {
 		var t actas.OfficialTotal
-		if err := rows.Scan(&t.Contest, &t.Bulletin, &t.Area, &t.Choice, &t.Votes); err != nil {
+		if err := rows.Scan(&t.Contest, &t.Bulletin, &t.Area, &t.Choice, &t.Votes, &t.Index); err != nil {
 			return nil, fmt.Errorf("sqlite: official totals of %s: %w", election, err)
 		}
 		out = append(out, t)
@@ -253,15 +274,22 @@ func (db *DB) AddSnapshots(ctx context.Context, election string, snaps []actas.S
 		return rep, fmt.Errorf("sqlite: snapshots of %s: %w", election, err)
 	}
 	defer findArea.Close()
-	insert, err := tx.PrepareContext(ctx, `INSERT INTO snapshots (election, station, area, time, source, voters) VALUES (?, ?, ?, ?, ?, ?)`)
+	insert, err := tx.PrepareContext(ctx, `INSERT INTO snapshots (election, station, area, time, source, voters, log_index) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return rep, fmt.Errorf("sqlite: snapshots of %s: %w", election, err)
 	}
 	defer insert.Close()
+	st := db.wq.bind(ctx, tx)
+	lg, err := openInlineLog(ctx, st, m)
+	if err != nil {
+		return rep, fmt.Errorf("sqlite: snapshots of %s: %w", election, err)
+	}
+	indexes := make([]int64, len(snaps))
 	for i := range snaps {
 		s := &snaps[i]
 		var stationID, areaID any
 		var stored []int64
+		scope := s.Scope
 		if s.Station {
 			var id int64
 			err := station.QueryRowContext(ctx, m.id, s.Scope).Scan(&id)
@@ -277,14 +305,14 @@ func (db *DB) AddSnapshots(ctx context.Context, election string, snaps []actas.S
 				return rep, fmt.Errorf("sqlite: snapshots of %s: %w", election, err)
 			}
 		} else {
-			id, _, err := areas.area(ctx, s.Scope)
+			id, path, err := areas.area(ctx, s.Scope)
 			if err != nil {
 				if actas.ErrorCode(err) == actas.EINVALID {
 					return rep, actas.Errorf(actas.EINVALID, "snapshot at %s: %s", actas.FormatClock(s.Time), actas.ErrorMessage(err))
 				}
 				return rep, fmt.Errorf("sqlite: snapshots of %s: %w", election, err)
 			}
-			areaID = id
+			areaID, scope = id, path
 			stored, err = int64s(ctx, findArea, id, s.Time, string(s.Source))
 			if err != nil {
 				return rep, fmt.Errorf("sqlite: snapshots of %s: %w", election, err)
@@ -295,25 +323,39 @@ func (db *DB) AddSnapshots(ctx context.Context, election string, snaps []actas.S
 		if o == actas.Present {
 			continue
 		}
-		if _, err := insert.ExecContext(ctx, m.id, stationID, areaID, s.Time, string(s.Source), s.Voters); err != nil {
+		// The entry states the snapshot as stored: an area by canonical path.
+		indexes[i] = lg.a.size()
+		logged := actas.Snapshot{Scope: scope, Station: s.Station, Time: s.Time, Voters: s.Voters, Source: s.Source}
+		if err := lg.a.append(translog.EncodeSnapshot(m.code, &logged)); err != nil {
+			return rep, fmt.Errorf("sqlite: snapshots of %s: log: %w", election, err)
+		}
+		if _, err := insert.ExecContext(ctx, m.id, stationID, areaID, s.Time, string(s.Source), s.Voters, indexes[i]); err != nil {
 			return rep, fmt.Errorf("sqlite: snapshots of %s: %w", election, err)
 		}
 	}
+	if err := lg.write(ctx, st); err != nil {
+		return rep, fmt.Errorf("sqlite: snapshots of %s: log: %w", election, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return actas.Report{}, fmt.Errorf("sqlite: snapshots of %s: %w", election, err)
+	}
+	for i, idx := range indexes {
+		if idx > 0 {
+			snaps[i].Index = idx
+		}
 	}
 	return rep, nil
 }
 
 // Snapshots returns the current (latest) value of every snapshot of the
-// election, ordered by scope (byte by byte; an area before a station with
+// election, with its log index, ordered by scope (byte by byte; an area before a station with
 // the same text), time and source. Errors: ENOTFOUND.
 func (db *DB) Snapshots(ctx context.Context, election string) ([]actas.Snapshot, error) {
 	m, err := db.meta(ctx, election)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT coalesce(st.code, a.path) AS scope, st.code IS NOT NULL, s.time, s.source, s.voters
+	rows, err := db.r.QueryContext(ctx, `SELECT coalesce(st.code, a.path) AS scope, st.code IS NOT NULL, s.time, s.source, s.voters, s.log_index
 		FROM snapshots s LEFT JOIN stations st ON st.id = s.station LEFT JOIN areas a ON a.id = s.area
 		JOIN (SELECT max(id) AS id FROM snapshots WHERE election = ? GROUP BY station, area, time, source) cur ON cur.id = s.id
 		ORDER BY scope, st.code IS NOT NULL, s.time, s.source`, m.id)
@@ -325,7 +367,7 @@ func (db *DB) Snapshots(ctx context.Context, election string) ([]actas.Snapshot,
 	for rows.Next() {
 		var s actas.Snapshot
 		var src string
-		if err := rows.Scan(&s.Scope, &s.Station, &s.Time, &src, &s.Voters); err != nil {
+		if err := rows.Scan(&s.Scope, &s.Station, &s.Time, &src, &s.Voters, &s.Index); err != nil {
 			return nil, fmt.Errorf("sqlite: snapshots of %s: %w", election, err)
 		}
 		s.Source = actas.Source(src)

@@ -19,13 +19,19 @@ type submissionScanner struct {
 	m        *electionMeta
 	interned map[string]string
 
+	// When stations is set, rows give a station's row id, not its code:
+	// station first+i is stations[i].
+	stations []actas.Station
+	first    int64
+	station  int64
+
 	seq                          int64
-	station                      string
 	contest                      int64
 	blank, null, ballots, voters int64
 	flags                        int64
-	source, votes, submitter     sql.RawBytes
-	origin, received, evidence   sql.RawBytes
+	code, source, votes          sql.RawBytes
+	submitter, origin, received  sql.RawBytes
+	evidence                     sql.RawBytes
 }
 
 func newSubmissionScanner(m *electionMeta) *submissionScanner {
@@ -45,39 +51,69 @@ func (sc *submissionScanner) intern(b []byte) string {
 
 // scan reads the current row into a new submission.
 func (sc *submissionScanner) scan(rows *sql.Rows) (*actas.Submission, error) {
-	if err := rows.Scan(&sc.seq, &sc.station, &sc.contest, &sc.source, &sc.votes, &sc.blank, &sc.null,
-		&sc.ballots, &sc.voters, &sc.flags, &sc.submitter, &sc.origin, &sc.received, &sc.evidence); err != nil {
+	s := new(actas.Submission)
+	if _, err := sc.scanInto(rows, s); err != nil {
 		return nil, err
+	}
+	return s, nil
+}
+
+// scanInto reads the current row into s, reusing its votes, and returns the
+// index of its contest. On an error s.Seq is the row's seq when it could be
+// read. A station or origin read as NULL (a row an outer join did not find)
+// is an error.
+func (sc *submissionScanner) scanInto(rows *sql.Rows, s *actas.Submission) (int, error) {
+	s.Seq = 0
+	var station any = &sc.code
+	if sc.stations != nil {
+		station = &sc.station
+	}
+	if err := rows.Scan(&sc.seq, station, &sc.contest, &sc.source, &sc.votes, &sc.blank, &sc.null,
+		&sc.ballots, &sc.voters, &sc.flags, &sc.submitter, &sc.origin, &sc.received, &sc.evidence); err != nil {
+		return 0, err
+	}
+	s.Seq = sc.seq
+	var code string
+	switch i := sc.station - sc.first; {
+	case sc.stations == nil && sc.code != nil:
+		code = string(sc.code)
+	case sc.stations != nil && i >= 0 && i < int64(len(sc.stations)):
+		code = sc.stations[i].Code
+	default:
+		return 0, fmt.Errorf("submission %d names a station the election does not have", sc.seq)
+	}
+	if sc.origin == nil {
+		return 0, fmt.Errorf("submission %d names an origin that does not exist", sc.seq)
 	}
 	ci, ok := sc.m.byRowID[sc.contest]
 	if !ok {
-		return nil, fmt.Errorf("submission %d names contest row %d, which is not the election's", sc.seq, sc.contest)
+		return 0, fmt.Errorf("submission %d names contest row %d, which is not the election's", sc.seq, sc.contest)
 	}
 	src, _, ok := sourceOf(sc.source)
 	if !ok {
-		return nil, fmt.Errorf("submission %d has unknown source %q", sc.seq, sc.source)
+		return 0, fmt.Errorf("submission %d has unknown source %q", sc.seq, sc.source)
 	}
-	votes, err := parseVotes(sc.votes)
+	votes, err := parseVotesInto(s.Sheet.Votes[:0], sc.votes)
 	if err != nil {
-		return nil, fmt.Errorf("submission %d: %w", sc.seq, err)
+		return 0, fmt.Errorf("submission %d: %w", sc.seq, err)
 	}
 	received, err := parseReceived(sc.received)
 	if err != nil {
-		return nil, fmt.Errorf("submission %d: %w", sc.seq, err)
+		return 0, fmt.Errorf("submission %d: %w", sc.seq, err)
 	}
 	evidence, err := parseEvidence(sc.evidence)
 	if err != nil {
-		return nil, fmt.Errorf("submission %d: %w", sc.seq, err)
+		return 0, fmt.Errorf("submission %d: %w", sc.seq, err)
 	}
 	if sc.flags < 0 || sc.flags > 1<<32-1 {
-		return nil, fmt.Errorf("submission %d: flags %d out of range", sc.seq, sc.flags)
+		return 0, fmt.Errorf("submission %d: flags %d out of range", sc.seq, sc.flags)
 	}
-	return &actas.Submission{
+	*s = actas.Submission{
 		Seq:      sc.seq,
 		Election: sc.m.code,
 		Source:   src,
 		Sheet: actas.Sheet{
-			Station: sc.station,
+			Station: code,
 			Contest: sc.m.election.Contests[ci].ID,
 			Votes:   votes,
 			Blank:   sc.blank,
@@ -90,7 +126,8 @@ func (sc *submissionScanner) scan(rows *sql.Rows) (*actas.Submission, error) {
 		Origin:    sc.intern(sc.origin),
 		Received:  received,
 		Evidence:  evidence,
-	}, nil
+	}
+	return ci, nil
 }
 
 // Submissions calls fn with every submission of the election whose Seq is

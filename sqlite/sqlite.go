@@ -7,8 +7,13 @@
 // schema comes from the numbered files in migrations/, each applied once in
 // its own transaction and recorded in schema_migrations.
 //
-// Every table is append-only: the package has no UPDATE or DELETE statement,
-// and triggers refuse both when someone tries them with plain SQL.
+// Every table is append-only: the package has no DELETE statement and one
+// UPDATE, which grows the last page of a transparency log's hashes, and
+// triggers refuse any other change made with plain SQL. Each election's log
+// (package translog) is kept as the rows it records and the Merkle tree
+// hashes they add, written in the transaction that stores them; entries are
+// derived from the rows each time they are read, so that a number changed
+// behind the program's back shows as an entry whose hash disagrees.
 package sqlite
 
 import (
@@ -37,6 +42,9 @@ type DB struct {
 	path string
 	w    *sql.DB // the one writer connection
 	r    *sql.DB // readers
+
+	wq, rq *prepared // statements prepared on the writer and the readers
+	cache  pageCache // full pages of log hashes read
 
 	mu        sync.Mutex
 	elections map[string]*electionMeta // by election id; elections never change once created
@@ -148,6 +156,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	if db.rq, err = prepare(ctx, r, false); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if db.wq, err = prepare(ctx, w, true); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	return db, nil
 }
 
@@ -173,7 +189,7 @@ func (db *DB) Path() string { return db.path }
 // Close closes the store; later calls return the first call's result.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
-		var errs []error
+		errs := []error{db.rq.close(), db.wq.close()}
 		if db.r != nil {
 			errs = append(errs, db.r.Close())
 		}

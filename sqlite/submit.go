@@ -2,12 +2,16 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
 	"math"
+	"sync"
+	"unicode/utf8"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/translog"
 )
 
 // progressEvery is how many submissions Submit handles between calls of its
@@ -61,6 +65,7 @@ func sourceOf(b []byte) (actas.Source, uint8, bool) {
 // index ≥ 0 into digests (this batch), or -1-i for prior[i] (stored before).
 type batch struct {
 	m        *electionMeta
+	st       *prepared // the write transaction's statements
 	subs     []*actas.Submission
 	slots    []int32          // per submission, index into codes' values
 	codes    map[string]int32 // the batch's distinct station codes, numbered
@@ -124,6 +129,9 @@ func newBatch(m *electionMeta, election string, subs []*actas.Submission) (*batc
 		if err := checkReceived(s.Received); err != nil {
 			return nil, actas.Errorf(actas.EINVALID, "station %s: %v", s.Sheet.Station, err)
 		}
+		if err := checkLogged(s); err != nil {
+			return nil, err
+		}
 		slot, ok := b.codes[s.Sheet.Station]
 		if !ok {
 			slot = int32(len(b.codes))
@@ -138,6 +146,31 @@ func newBatch(m *electionMeta, election string, subs []*actas.Submission) (*batc
 	return b, nil
 }
 
+// knownFlags are the flags actas defines: a log entry names each flag, so
+// an unnamed one cannot be logged.
+var knownFlags = func() actas.Flags {
+	var f actas.Flags
+	for _, x := range actas.AllFlags() {
+		f |= x
+	}
+	return f
+}()
+
+// checkLogged refuses what a log entry could not state as it will read
+// back: flags without a name, and evidence that is not UTF-8 text (stored
+// as JSON, which would replace the bytes). Errors: EINVALID.
+func checkLogged(s *actas.Submission) error {
+	if s.Flags&^knownFlags != 0 {
+		return actas.Errorf(actas.EINVALID, "station %s: unknown flags %#x", s.Sheet.Station, uint32(s.Flags&^knownFlags))
+	}
+	for i, ev := range s.Evidence {
+		if !utf8.ValidString(ev.Kind) || !utf8.ValidString(ev.SHA256) || !utf8.ValidString(ev.URL) || !utf8.ValidString(ev.Text) {
+			return actas.Errorf(actas.EINVALID, "station %s: evidence %d is not UTF-8 text", s.Sheet.Station, i+1)
+		}
+	}
+	return nil
+}
+
 // key returns the sheet key of subs[i]; stations must be resolved.
 func (b *batch) key(i int) sheetKey {
 	return makeKey(b.ids[b.slots[i]], b.contests[i], b.sources[i])
@@ -147,13 +180,8 @@ func (b *batch) key(i int) sheetKey {
 // Errors: EINVALID naming the first unknown station, in batch order.
 func (b *batch) resolveStations(ctx context.Context, tx *sql.Tx) error {
 	if int64(len(b.codes))*lookupCost < b.m.stations {
-		stmt, err := tx.PrepareContext(ctx, `SELECT id FROM stations WHERE election = ? AND code = ?`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
 		for code, slot := range b.codes {
-			err := stmt.QueryRowContext(ctx, b.m.id, code).Scan(&b.ids[slot])
+			err := b.st.stationID.QueryRowContext(ctx, b.m.id, code).Scan(&b.ids[slot])
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
@@ -250,13 +278,8 @@ func (b *batch) loadPrior(ctx context.Context, tx *sql.Tx, stored int64) error {
 	var station, contestRow int64
 	var source, digest sql.RawBytes
 	if int64(len(b.ids))*lookupCost < stored {
-		stmt, err := tx.PrepareContext(ctx, `SELECT contest, source, digest FROM submissions WHERE station = ?`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
 		for _, id := range b.ids {
-			rows, err := stmt.QueryContext(ctx, id)
+			rows, err := b.st.prior.QueryContext(ctx, id)
 			if err != nil {
 				return err
 			}
@@ -335,27 +358,29 @@ func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submiss
 		return nil, fmt.Errorf("sqlite: submit to %s: %w", election, err)
 	}
 	defer rollback(tx)
+	b.st = db.wq.bind(ctx, tx)
 	if err := b.resolveStations(ctx, tx); err != nil {
 		if actas.ErrorCode(err) == actas.EINVALID {
 			return nil, err
 		}
 		return nil, fmt.Errorf("sqlite: submit to %s: stations: %w", election, err)
 	}
-	var last int64
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), ?1) - ?1 FROM submissions WHERE id BETWEEN ?1 AND ?2`,
-		m.rowID(0), m.rowID(maxSeq)).Scan(&last); err != nil {
+	lg, err := newLogAppender(ctx, b.st, m)
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: submit to %s: %w", election, err)
 	}
-	if last+int64(len(subs)) > maxSeq {
+	size := lg.start
+	if size-1+int64(len(subs)) > maxSeq {
 		return nil, actas.Errorf(actas.ECONFLICT, "election %s cannot hold %d more submissions", election, len(subs))
 	}
 	b.known = make(map[sheetKey]int32, len(subs))
-	if last > 0 {
-		if err := b.loadPrior(ctx, tx, last); err != nil {
+	if size > 1 {
+		if err := b.loadPrior(ctx, tx, size-1); err != nil {
 			return nil, fmt.Errorf("sqlite: submit to %s: earlier submissions: %w", election, err)
 		}
 	}
-	if err := b.store(ctx, tx, last, outcomes, progress); err != nil {
+	order := b.decide(outcomes)
+	if err := b.store(ctx, tx, lg, order, progress); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -366,13 +391,9 @@ func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submiss
 		// reason to report otherwise.
 		_, _ = db.w.ExecContext(ctx, `PRAGMA shrink_memory`)
 	}
-	seq := last
-	for i, s := range subs {
-		if outcomes[i] != actas.Present {
-			seq++
-			s.Seq = seq
-			s.Election = election
-		}
+	for k, i := range order {
+		subs[i].Seq = size + int64(k)
+		subs[i].Election = election
 	}
 	if progress != nil {
 		progress(len(subs))
@@ -405,15 +426,10 @@ func submissionValues(n int, shared bool) string {
 		(VALUES ` + valuesSQL(n, "?, ?, ?, ?, ?, ?, ?, ?, ?, ?") + `) AS v`
 }
 
-// store decides each submission's outcome and inserts those that are not
-// Present, numbering them from last+1.
-func (b *batch) store(ctx context.Context, tx *sql.Tx, last int64, outcomes []actas.Outcome, progress func(int)) error {
-	w := &submissionWriter{b: b, tx: tx, origins: map[string]any{}}
-	if err := w.prepare(ctx); err != nil {
-		return fmt.Errorf("sqlite: submit to %s: %w", b.m.code, err)
-	}
-	defer w.close()
-	seq := last
+// decide sets each submission's outcome and returns the indexes of those
+// to store (not Present), in the order they enter the log.
+func (b *batch) decide(outcomes []actas.Outcome) []int32 {
+	order := make([]int32, 0, len(b.subs))
 	for i := range b.subs {
 		k := b.key(i)
 		switch first, ok := b.known[k]; {
@@ -427,16 +443,180 @@ func (b *batch) store(ctx context.Context, tx *sql.Tx, last int64, outcomes []ac
 			outcomes[i] = actas.Differing
 		}
 		if outcomes[i] != actas.Present {
-			seq++
-			if err := w.add(ctx, i, k, seq); err != nil {
+			order = append(order, int32(i))
+		}
+	}
+	return order
+}
+
+// pipelineFrom is the number of entries from which a batch computes its
+// log entries and hashes on another goroutine, beside the inserts; fewer
+// are not worth a goroutine.
+const pipelineFrom = 256
+
+// store inserts the submissions order names, the k-th with log index
+// lg.start+k, and appends their entries to the log with their hashes.
+func (b *batch) store(ctx context.Context, tx *sql.Tx, lg *logAppender, order []int32, progress func(int)) error {
+	w := &submissionWriter{b: b, tx: tx, origins: map[string]any{}}
+	w.prepare()
+	pages := pageWriter{st: b.st, m: b.m}
+	var h *hasher
+	var inline *inlineLog
+	var entry []byte
+	var scratch actas.Submission
+	if len(order) >= pipelineFrom {
+		h = b.startHashing(lg, order)
+		defer h.stop()
+	} else {
+		inline = newInlineLog(lg)
+	}
+	k := 0
+	for i := range b.subs {
+		if k < len(order) && order[k] == int32(i) {
+			seq := lg.start + int64(k)
+			if err := w.add(ctx, i, b.key(i), seq); err != nil {
 				return err
 			}
+			if inline != nil {
+				var err error
+				if entry, err = b.encodeEntry(entry[:0], order[k], seq, &scratch); err != nil {
+					return fmt.Errorf("sqlite: submit to %s: log: %w", b.m.code, err)
+				}
+				if err := lg.append(entry); err != nil {
+					return fmt.Errorf("sqlite: submit to %s: log: %w", b.m.code, err)
+				}
+			} else if len(w.pending) == 0 {
+				// Rows were just inserted: write the pages filled meanwhile.
+				if err := h.writeReady(ctx, pages); err != nil {
+					return fmt.Errorf("sqlite: submit to %s: log: %w", b.m.code, err)
+				}
+			}
+			k++
 		}
 		if progress != nil && (i+1)%progressEvery == 0 {
 			progress(i + 1)
 		}
 	}
-	return w.flush(ctx)
+	if err := w.flush(ctx); err != nil {
+		return err
+	}
+	var err error
+	if inline != nil {
+		err = inline.write(ctx, b.st)
+	} else {
+		err = h.writeAll(ctx, pages)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: submit to %s: log: %w", b.m.code, err)
+	}
+	return nil
+}
+
+// encodeEntry appends to dst the log entry of subs[i] stored with log index
+// seq; s is scratch space, so that the submission itself stays as it was
+// until the transaction commits.
+func (b *batch) encodeEntry(dst []byte, i int32, seq int64, s *actas.Submission) ([]byte, error) {
+	*s = *b.subs[i]
+	s.Seq, s.Election = seq, b.m.code
+	return translog.EncodeSubmission(dst, s, &b.m.election.Contests[b.contests[i]])
+}
+
+// hasher computes a batch's log entries and hashes on its own goroutine,
+// handing over hash pages as they fill.
+type hasher struct {
+	pages  chan hashPage
+	result chan error // the goroutine's outcome, once pages is closed
+	abort  chan struct{}
+	exited chan struct{}
+	once   sync.Once
+}
+
+var errAborted = errors.New("aborted")
+
+// startHashing starts appending the entries of the submissions order names
+// to lg.
+func (b *batch) startHashing(lg *logAppender, order []int32) *hasher {
+	h := &hasher{
+		pages:  make(chan hashPage, 64),
+		result: make(chan error, 1),
+		abort:  make(chan struct{}),
+		exited: make(chan struct{}),
+	}
+	lg.emit = func(p hashPage) error {
+		select {
+		case h.pages <- p:
+			return nil
+		case <-h.abort:
+			return errAborted
+		}
+	}
+	go func() {
+		defer close(h.exited)
+		defer close(h.pages)
+		// The entry follows a zero byte, so that its leaf hash (RFC 6962:
+		// SHA-256 of 0x00 and the entry, as translog.LeafHash) is one call
+		// on one buffer, allocating nothing.
+		leaf := []byte{0}
+		var s actas.Submission
+		var err error
+		for k, i := range order {
+			if k%1024 == 0 {
+				select {
+				case <-h.abort: // the inserts failed: stop early
+					err = errAborted
+				default:
+				}
+				if err != nil {
+					break
+				}
+			}
+			if leaf, err = b.encodeEntry(leaf[:1], i, lg.start+int64(k), &s); err != nil {
+				break
+			}
+			if err = lg.appendLeaf(sha256.Sum256(leaf)); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = lg.finish()
+		}
+		h.result <- err
+	}()
+	return h
+}
+
+// writeReady writes the pages filled so far, without waiting for more.
+func (h *hasher) writeReady(ctx context.Context, w pageWriter) error {
+	for {
+		select {
+		case p, ok := <-h.pages:
+			if !ok {
+				return nil
+			}
+			if err := w.write(ctx, p); err != nil {
+				return err
+			}
+		default:
+			return nil
+		}
+	}
+}
+
+// writeAll writes every page until the goroutine is done, and returns its
+// outcome.
+func (h *hasher) writeAll(ctx context.Context, w pageWriter) error {
+	for p := range h.pages {
+		if err := w.write(ctx, p); err != nil {
+			return err
+		}
+	}
+	return <-h.result
+}
+
+// stop ends the goroutine, done or not, and waits for it.
+func (h *hasher) stop() {
+	h.once.Do(func() { close(h.abort) })
+	<-h.exited
 }
 
 // submissionWriter inserts submissions rowsPerInsert at a time. The text
@@ -445,9 +625,7 @@ func (b *batch) store(ctx context.Context, tx *sql.Tx, last int64, outcomes []ac
 type submissionWriter struct {
 	b       *batch
 	tx      *sql.Tx
-	full    *sql.Stmt // rowsPerInsert rows, every column bound per row
-	shared  *sql.Stmt // rowsPerInsert rows that share sharedColumns
-	pending []int32   // indexes into b.subs of the rows waiting
+	pending []int32 // indexes into b.subs of the rows waiting
 	keys    []sheetKey
 	seqs    []int64
 	buf     []byte
@@ -459,15 +637,7 @@ type submissionWriter struct {
 	sources    []any // boxed source names
 }
 
-func (w *submissionWriter) prepare(ctx context.Context) error {
-	var err error
-	if w.full, err = w.tx.PrepareContext(ctx, insertSubmission+submissionValues(rowsPerInsert, false)); err != nil {
-		return err
-	}
-	if w.shared, err = w.tx.PrepareContext(ctx, insertSubmission+submissionValues(rowsPerInsert, true)); err != nil {
-		w.full.Close()
-		return err
-	}
+func (w *submissionWriter) prepare() {
 	for _, id := range w.b.m.contestIDs {
 		w.contestIDs = append(w.contestIDs, any(id))
 	}
@@ -475,12 +645,6 @@ func (w *submissionWriter) prepare(ctx context.Context) error {
 		w.sources = append(w.sources, any(string(s)))
 	}
 	w.args = make([]any, 0, rowsPerInsert*submissionColumns)
-	return nil
-}
-
-func (w *submissionWriter) close() {
-	w.full.Close()
-	w.shared.Close()
 }
 
 // add queues subs[i], of key k, with sequence number seq.
@@ -509,11 +673,11 @@ func (w *submissionWriter) origin(ctx context.Context, o string) (any, error) {
 	if id, ok := w.origins[o]; ok {
 		return id, nil
 	}
-	if _, err := w.tx.ExecContext(ctx, `INSERT INTO origins (text) VALUES (?) ON CONFLICT (text) DO NOTHING`, o); err != nil {
+	if _, err := w.b.st.addOrigin.ExecContext(ctx, o); err != nil {
 		return nil, err
 	}
 	var id int64
-	if err := w.tx.QueryRowContext(ctx, `SELECT id FROM origins WHERE text = ?`, o).Scan(&id); err != nil {
+	if err := w.b.st.originID.QueryRowContext(ctx, o).Scan(&id); err != nil {
 		return nil, err
 	}
 	w.origins[o] = any(id)
@@ -529,7 +693,8 @@ func (w *submissionWriter) flush(ctx context.Context) error {
 	text := string(w.buf)
 	received := func(j int) string { return text[w.ends[3*j]:w.ends[3*j+1]] }
 	s0, k0 := w.b.subs[w.pending[0]], w.keys[0]
-	shared := true
+	// One row is inserted alone, every column bound (a live submission).
+	shared := n > 1
 	for j := 1; j < n && shared; j++ {
 		s, k := w.b.subs[w.pending[j]], w.keys[j]
 		shared = k.contest() == k0.contest() && k.source() == k0.source() && s.Submitter == s0.Submitter &&
@@ -570,9 +735,11 @@ func (w *submissionWriter) flush(ctx context.Context) error {
 	var err error
 	switch {
 	case n == rowsPerInsert && shared:
-		_, err = w.shared.ExecContext(ctx, w.args...)
+		_, err = w.b.st.insertShared.ExecContext(ctx, w.args...)
 	case n == rowsPerInsert:
-		_, err = w.full.ExecContext(ctx, w.args...)
+		_, err = w.b.st.insertFull.ExecContext(ctx, w.args...)
+	case n == 1:
+		_, err = w.b.st.insertOne.ExecContext(ctx, w.args...)
 	default:
 		_, err = w.tx.ExecContext(ctx, insertSubmission+submissionValues(n, shared), w.args...)
 	}

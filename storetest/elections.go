@@ -148,6 +148,16 @@ func testUnknownElection(t *testing.T, b Backend) {
 			return err
 		}},
 		{"Snapshots", func() error { _, err := s.Snapshots(ctx, "nowhere"); return err }},
+		{"LogSize", func() error { _, err := s.LogSize(ctx, "nowhere"); return err }},
+		{"LogEntries", func() error {
+			return s.LogEntries(ctx, "nowhere", 0, 1, func(int64, []byte) error { return nil })
+		}},
+		{"LogHashes", func() error { _, err := s.LogHashes(ctx, "nowhere", []int64{0}); return err }},
+		{"AddCheckpoint", func() error {
+			signer, _ := MustSigner(t)
+			return s.AddCheckpoint(ctx, "nowhere", SignCheckpoint(t, signer, "nowhere", 1, [32]byte{}))
+		}},
+		{"Checkpoints", func() error { _, err := s.Checkpoints(ctx, "nowhere"); return err }},
 	} {
 		t.Run(tc.method+" of an unknown election is not found", func(t *testing.T) {
 			wantCode(t, tc.method, tc.call(), actas.ENOTFOUND)

@@ -16,10 +16,21 @@ func MustAddTotals(tb testing.TB, s actas.Store, election string, want actas.Rep
 	wantReport(tb, "AddTotals", got, err, want)
 }
 
-// wantTotals fails tb unless the store's current totals are want.
+// wantTotals fails tb unless the store's current totals are want, each
+// with a log index (which the log's tests check).
 func wantTotals(tb testing.TB, s actas.Store, election string, want ...actas.OfficialTotal) {
 	tb.Helper()
 	got, err := s.Totals(tb.Context(), election)
+	for i := range got {
+		if got[i].Index <= 0 {
+			tb.Fatalf("Totals: %+v has no log index", got[i])
+		}
+		got[i].Index = 0
+	}
+	want = slices.Clone(want)
+	for i := range want {
+		want[i].Index = 0
+	}
 	wantList(tb, "Totals", got, err, want)
 }
 
@@ -146,10 +157,21 @@ func MustAddSnapshots(tb testing.TB, s actas.Store, election string, want actas.
 	wantReport(tb, "AddSnapshots", got, err, want)
 }
 
-// wantSnapshots fails tb unless the store's current snapshots are want.
+// wantSnapshots fails tb unless the store's current snapshots are want,
+// each with a log index (which the log's tests check).
 func wantSnapshots(tb testing.TB, s actas.Store, election string, want ...actas.Snapshot) {
 	tb.Helper()
 	got, err := s.Snapshots(tb.Context(), election)
+	for i := range got {
+		if got[i].Index <= 0 {
+			tb.Fatalf("Snapshots: %+v has no log index", got[i])
+		}
+		got[i].Index = 0
+	}
+	want = slices.Clone(want)
+	for i := range want {
+		want[i].Index = 0
+	}
 	wantList(tb, "Snapshots", got, err, want)
 }
 

@@ -13,8 +13,14 @@
 // already present"); each checks the contracts written on the interfaces of
 // the actas package. Where a contract leaves a choice open the suite pins
 // what actas needs, and says so:
-//   - Seq numbers an election's submissions 1, 2, 3, … without gaps, across
-//     calls, handles and failed batches.
+//   - Seq is a submission's index in its election's log (entry 0 is the
+//     election), so while only submissions are stored they are numbered 1,
+//     2, 3, … without gaps, across calls, handles and failed batches.
+//   - Totals and Snapshots give each current value's log index.
+//   - AddCheckpoint refuses (EINVALID) a note that is not a signed
+//     checkpoint of the election's log stating the checkpoint's size and
+//     root, and (ECONFLICT) a root that is not the log's at that size;
+//     adding the latest checkpoint again keeps it once.
 //   - A source restating numbers it stated at any time before is Present,
 //     also for official totals and snapshots (importing an old file again
 //     changes nothing), even after another value was stated since.
@@ -62,6 +68,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("unknown election", func(t *testing.T) { testUnknownElection(t, b) })
 	t.Run("concurrency", func(t *testing.T) { testConcurrency(t, b) })
 	t.Run("persistence", func(t *testing.T) { testPersistence(t, b) })
+	t.Run("log", func(t *testing.T) { testLog(t, b) })
 }
 
 // handle closes its store once, whether the test or the cleanup asks first.

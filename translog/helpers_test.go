@@ -3,6 +3,7 @@ package translog_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +54,7 @@ func MustAppend(tb testing.TB, s *memStore, entries [][]byte) (hashes [][]transl
 			tb.Fatalf("entry %d: its hashes would go at %d, want StoredHashIndex %d", n, len(s.hashes)+len(pending), want)
 		}
 		pending = append(pending, hs...)
-		hashes = append(hashes, hs)
+		hashes = append(hashes, slices.Clone(hs)) // valid only until the next Append
 		root, err := a.Root()
 		if err != nil {
 			tb.Fatalf("root after entry %d: %v", n, err)

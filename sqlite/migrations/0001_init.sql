@@ -1,11 +1,13 @@
 -- Elections, their geography and stations, submissions, official totals and
--- turnout snapshots.
+-- turnout snapshots, and each election's transparency log.
 --
 -- Text columns hold what the program speaks (election, contest and choice ids,
 -- station codes, area paths, sources); integer keys join the big tables so that
 -- a million stations and their sheets stay small. Every table is append-only:
 -- the triggers at the end refuse UPDATE and DELETE, a second line of defence
--- behind the program, which has no such statement.
+-- behind the program, which has no such statement. The one exception is the
+-- last page of an election's log hashes, which grows as entries arrive (see
+-- log_pages).
 
 CREATE TABLE elections (
 	id       INTEGER PRIMARY KEY,
@@ -65,8 +67,9 @@ CREATE TABLE origins (
 -- One row per stored submission. Its row id packs the election and the
 -- sequence number (id = election << 40 | seq), so that the rows of an election
 -- are one range of the table in seq order and need no index of their own; the
--- columns election and seq unpack it for plain SQL. seq numbers an election's
--- submissions from 1 without gaps. votes are the counts per choice
+-- columns election and seq unpack it for plain SQL. seq is the submission's
+-- index in the election's log: it grows from 1 and skips the indexes of the
+-- log's other entries (totals, snapshots). votes are the counts per choice
 -- in ballot order, comma separated; voters is -1 when the sheet does not state
 -- it; received is UTC, RFC 3339 with nanoseconds; evidence is a JSON array,
 -- NULL when there is none. digest is actas.Sheet.Digest of the numbers: the
@@ -102,32 +105,72 @@ CREATE TABLE submissions (
 CREATE UNIQUE INDEX submissions_sheet ON submissions (station, contest, source, digest);
 
 -- Official totals and snapshots keep every value stated; the current value of
--- a key is its row with the highest id.
+-- a key is its row with the highest id. log_index is the row's entry in the
+-- election's log.
 CREATE TABLE totals (
-	id       INTEGER PRIMARY KEY,
-	election INTEGER NOT NULL REFERENCES elections (id),
-	contest  INTEGER NOT NULL REFERENCES contests (id),
-	bulletin TEXT NOT NULL,
-	area     INTEGER NOT NULL REFERENCES areas (id),
-	choice   TEXT NOT NULL,
-	votes    INTEGER NOT NULL CHECK (votes >= 0)
+	id        INTEGER PRIMARY KEY,
+	election  INTEGER NOT NULL REFERENCES elections (id),
+	contest   INTEGER NOT NULL REFERENCES contests (id),
+	bulletin  TEXT NOT NULL,
+	area      INTEGER NOT NULL REFERENCES areas (id),
+	choice    TEXT NOT NULL,
+	votes     INTEGER NOT NULL CHECK (votes >= 0),
+	log_index INTEGER NOT NULL CHECK (log_index > 0)
 );
 CREATE INDEX totals_key ON totals (election, contest, bulletin, area, choice);
+CREATE UNIQUE INDEX totals_log ON totals (election, log_index);
 
 -- A snapshot's scope is a station or an area, never both.
 CREATE TABLE snapshots (
-	id       INTEGER PRIMARY KEY,
-	election INTEGER NOT NULL REFERENCES elections (id),
-	station  INTEGER REFERENCES stations (id),
-	area     INTEGER REFERENCES areas (id),
-	time     INTEGER NOT NULL CHECK (time BETWEEN 0 AND 1440),
-	source   TEXT NOT NULL,
-	voters   INTEGER NOT NULL CHECK (voters >= 0),
+	id        INTEGER PRIMARY KEY,
+	election  INTEGER NOT NULL REFERENCES elections (id),
+	station   INTEGER REFERENCES stations (id),
+	area      INTEGER REFERENCES areas (id),
+	time      INTEGER NOT NULL CHECK (time BETWEEN 0 AND 1440),
+	source    TEXT NOT NULL,
+	voters    INTEGER NOT NULL CHECK (voters >= 0),
+	log_index INTEGER NOT NULL CHECK (log_index > 0),
 	CHECK ((station IS NULL) <> (area IS NULL))
 );
 CREATE INDEX snapshots_station ON snapshots (station, time, source) WHERE station IS NOT NULL;
 CREATE INDEX snapshots_area ON snapshots (area, time, source) WHERE area IS NOT NULL;
-CREATE INDEX snapshots_election ON snapshots (election);
+CREATE UNIQUE INDEX snapshots_log ON snapshots (election, log_index);
+
+-- The transparency log (package translog). Entries are not stored: each is
+-- derived again, whenever it is read, from the row it records (entry 0 from
+-- the election's document and stations, then submissions by seq, totals and
+-- snapshots by log_index), so that a number changed behind the program's back
+-- changes its entry, which then disagrees with the hashes below and with every
+-- checkpoint signed since.
+--
+-- log_pages holds the Merkle tree hashes of golang.org/x/mod/sumdb/tlog
+-- (stored-hash index i of an election at offset 32 * (i % 256) of its page
+-- i / 256), written in the transaction that stores what they log. A page is
+-- 8 KiB: a row per hash would double the rows a million-sheet import writes.
+-- A full page is written once. The last page of an election is
+-- partial and is rewritten, longer, as entries arrive: the one UPDATE the
+-- program makes. It is allowed because the page is derived data (every hash
+-- in it follows from the entries) and the rewrite only appends: the trigger
+-- log_pages_grow_only refuses any change to the hashes a page already holds,
+-- to a full page, or to a page's key.
+CREATE TABLE log_pages (
+	election INTEGER NOT NULL REFERENCES elections (id),
+	page     INTEGER NOT NULL CHECK (page >= 0),
+	hashes   BLOB NOT NULL CHECK (typeof(hashes) = 'blob' AND length(hashes) BETWEEN 32 AND 8192 AND length(hashes) % 32 = 0),
+	PRIMARY KEY (election, page)
+) WITHOUT ROWID;
+
+-- Every checkpoint the deployment signed, as kept: size and root repeat, for
+-- plain SQL, what the signed note states. created is UTC, RFC 3339.
+CREATE TABLE checkpoints (
+	id       INTEGER PRIMARY KEY,
+	election INTEGER NOT NULL REFERENCES elections (id),
+	size     INTEGER NOT NULL CHECK (size >= 0),
+	root     BLOB NOT NULL CHECK (typeof(root) = 'blob' AND length(root) = 32),
+	note     TEXT NOT NULL,
+	created  TEXT NOT NULL
+);
+CREATE INDEX checkpoints_election ON checkpoints (election, id);
 
 CREATE TRIGGER elections_no_update BEFORE UPDATE ON elections BEGIN SELECT RAISE(ABORT, 'elections are append-only'); END;
 CREATE TRIGGER elections_no_delete BEFORE DELETE ON elections BEGIN SELECT RAISE(ABORT, 'elections are append-only'); END;
@@ -147,3 +190,12 @@ CREATE TRIGGER totals_no_update BEFORE UPDATE ON totals BEGIN SELECT RAISE(ABORT
 CREATE TRIGGER totals_no_delete BEFORE DELETE ON totals BEGIN SELECT RAISE(ABORT, 'official totals are append-only: another value is a new row'); END;
 CREATE TRIGGER snapshots_no_update BEFORE UPDATE ON snapshots BEGIN SELECT RAISE(ABORT, 'snapshots are append-only: another value is a new row'); END;
 CREATE TRIGGER snapshots_no_delete BEFORE DELETE ON snapshots BEGIN SELECT RAISE(ABORT, 'snapshots are append-only: another value is a new row'); END;
+CREATE TRIGGER log_pages_no_delete BEFORE DELETE ON log_pages BEGIN SELECT RAISE(ABORT, 'log pages are append-only'); END;
+CREATE TRIGGER log_pages_grow_only BEFORE UPDATE ON log_pages
+WHEN NEW.election IS NOT OLD.election OR NEW.page IS NOT OLD.page
+	OR length(OLD.hashes) >= 8192
+	OR length(NEW.hashes) <= length(OLD.hashes)
+	OR substr(NEW.hashes, 1, length(OLD.hashes)) IS NOT OLD.hashes
+BEGIN SELECT RAISE(ABORT, 'log pages are append-only: only the last, partial page grows, keeping the hashes it holds'); END;
+CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;

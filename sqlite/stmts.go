@@ -1,0 +1,114 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// prepared holds the statements every write or read of the log runs,
+// prepared once per pool: with modernc.org/sqlite preparing a statement
+// costs about as much as running it, and a live submission runs a dozen.
+// A transaction uses them through bind.
+type prepared struct {
+	logExtent *sql.Stmt // selectLogExtent
+	pages     *sql.Stmt // selectPages
+
+	// The writer's only.
+	insertPage   *sql.Stmt
+	growPage     *sql.Stmt
+	stationID    *sql.Stmt
+	prior        *sql.Stmt
+	insertOne    *sql.Stmt // one submission
+	insertFull   *sql.Stmt // rowsPerInsert submissions
+	insertShared *sql.Stmt // rowsPerInsert submissions sharing sharedColumns
+	addOrigin    *sql.Stmt
+	originID     *sql.Stmt
+}
+
+// selectLogExtent reads what the file holds of an election's log (see
+// readLogExtent) in one statement, so from one state of the file:
+// ?1 and ?2 bound the election's submission row ids, ?3 is its row id, ?4
+// asks for the hashes of a partial last page.
+const selectLogExtent = `SELECT 1 + max(
+		(SELECT coalesce(max(id), ?1) - ?1 FROM submissions WHERE id BETWEEN ?1 AND ?2),
+		(SELECT coalesce(max(log_index), 0) FROM totals WHERE election = ?3),
+		(SELECT coalesce(max(log_index), 0) FROM snapshots WHERE election = ?3)),
+	coalesce(p.page, -1), coalesce(length(p.hashes), 0), CASE WHEN ?4 AND length(p.hashes) < 8192 THEN p.hashes END
+	FROM (SELECT 1) LEFT JOIN (SELECT page, hashes FROM log_pages WHERE election = ?3 ORDER BY page DESC LIMIT 1) AS p`
+
+// growPage is the one statement that changes a stored row: the last page
+// of a log's hashes grows. The trigger log_pages_grow_only refuses any other
+// change; the length condition makes sure this one extends the page as it
+// was read.
+const growPage = "UPDATE log_pages SET hashes = ? WHERE election = ? AND page = ? AND length(hashes) = ?"
+
+// prepare prepares the reader's statements on pool, or the writer's too.
+func prepare(ctx context.Context, pool *sql.DB, writer bool) (*prepared, error) {
+	p := &prepared{}
+	list := []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&p.logExtent, selectLogExtent},
+		{&p.pages, selectPages},
+	}
+	if writer {
+		list = append(list, []struct {
+			stmt **sql.Stmt
+			sql  string
+		}{
+			{&p.insertPage, `INSERT INTO log_pages (election, page, hashes) VALUES (?, ?, ?)`},
+			{&p.growPage, growPage},
+			{&p.stationID, `SELECT id FROM stations WHERE election = ? AND code = ?`},
+			{&p.prior, `SELECT contest, source, digest FROM submissions WHERE station = ?`},
+			{&p.insertOne, insertSubmission + submissionValues(1, false)},
+			{&p.insertFull, insertSubmission + submissionValues(rowsPerInsert, false)},
+			{&p.insertShared, insertSubmission + submissionValues(rowsPerInsert, true)},
+			{&p.addOrigin, `INSERT INTO origins (text) VALUES (?) ON CONFLICT (text) DO NOTHING`},
+			{&p.originID, `SELECT id FROM origins WHERE text = ?`},
+		}...)
+	}
+	for _, s := range list {
+		var err error
+		if *s.stmt, err = pool.PrepareContext(ctx, s.sql); err != nil {
+			p.close()
+			return nil, fmt.Errorf("prepare %.40q: %w", s.sql, err)
+		}
+	}
+	return p, nil
+}
+
+// bind returns the statements for use in tx (which must be of the pool
+// they were prepared on): each is prepared on the pool's connection once,
+// and the copies end with the transaction.
+func (p *prepared) bind(ctx context.Context, tx *sql.Tx) *prepared {
+	b := &prepared{}
+	for _, s := range []struct{ from, to **sql.Stmt }{
+		{&p.logExtent, &b.logExtent}, {&p.pages, &b.pages},
+		{&p.insertPage, &b.insertPage}, {&p.growPage, &b.growPage},
+		{&p.stationID, &b.stationID}, {&p.prior, &b.prior},
+		{&p.insertOne, &b.insertOne}, {&p.insertFull, &b.insertFull}, {&p.insertShared, &b.insertShared},
+		{&p.addOrigin, &b.addOrigin}, {&p.originID, &b.originID},
+	} {
+		if *s.from != nil {
+			*s.to = tx.StmtContext(ctx, *s.from)
+		}
+	}
+	return b
+}
+
+func (p *prepared) close() error {
+	if p == nil {
+		return nil
+	}
+	var errs []error
+	for _, s := range []*sql.Stmt{p.logExtent, p.pages, p.insertPage, p.growPage, p.stationID, p.prior,
+		p.insertOne, p.insertFull, p.insertShared, p.addOrigin, p.originID} {
+		if s != nil {
+			errs = append(errs, s.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
