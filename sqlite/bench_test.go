@@ -240,7 +240,6 @@ func BenchmarkCreateElection(b *testing.B) {
 	b.ReportMetric(float64(len(stations)*b.N)/b.Elapsed().Seconds(), "stations/s")
 }
 
-
 // BenchmarkSubmitOne stores one sheet per Submit (a live submission, each
 // its own durable transaction) into a store holding the scale election's
 // sheets: what a witness waits for, log entry and hashes included.

@@ -1,10 +1,13 @@
 package web
 
 import (
+	"bufio"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/sheetio"
 )
 
 // streamAreas is the size above which results are streamed, not buffered.
@@ -20,6 +23,12 @@ type apiElectionBody struct {
 	*actas.Election
 	Sources []actas.Source `json:"sources"` // sources with at least one submission
 	URL     string         `json:"url"`     // the overview page
+	// ResultsSeq is the highest log index of a submission the results
+	// served count (ResultService.MaxSeq): they are the tabulation of every
+	// submission entry up to it, which is what `actas log verify` compares.
+	ResultsSeq int64  `json:"results_seq"`
+	Log        string `json:"log"`          // the base of the log's endpoints
+	Stations   string `json:"stations_csv"` // every station, in stations.csv form
 }
 
 type apiAreaRef struct {
@@ -137,11 +146,67 @@ func (s *Server) apiElection(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
+	// MaxSeq first: the sources it then lists are at least those of the
+	// results it names.
+	seq, err := s.results.MaxSeq(e.ID)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
 	srcs := s.results.Sources(e.ID)
 	if srcs == nil {
 		srcs = []actas.Source{}
 	}
-	s.writeJSON(w, r, http.StatusOK, &apiElectionBody{Election: e.Election, Sources: srcs, URL: electionURL(e.ID)})
+	s.writeJSON(w, r, http.StatusOK, &apiElectionBody{Election: e.Election, Sources: srcs, URL: electionURL(e.ID),
+		ResultsSeq: seq, Log: apiLogURL(e.ID), Stations: stationsCSVURL(e.ID)})
+}
+
+func stationsCSVURL(election string) string {
+	return "/api/v1/elections/" + url.PathEscape(election) + "/stations.csv"
+}
+
+// apiStationsCSV serves every station of the election in the stations.csv
+// format (docs/files.md), in creation order: anyone can recompute the
+// stations digest that the log's first entry commits to
+// (translog.StationsDigest) and check the geography results rest on.
+func (s *Server) apiStationsCSV(w http.ResponseWriter, r *http.Request) {
+	e, err := s.election(r.Context(), r.PathValue("election"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	// Seconds of work for a million stations: one at a time, so that a
+	// crowd asking for it slows down only itself, not the results.
+	select {
+	case s.heavy <- struct{}{}:
+		defer func() { <-s.heavy }()
+	case <-r.Context().Done():
+		return
+	}
+	stations, err := s.store.Stations(r.Context(), e.ID)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="`+fileName(e.ID)+`-stations.csv"`)
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	err = sheetio.WriteStations(bw, e.Levels, stations)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil && actas.ErrorCode(err) == actas.EINVALID {
+		// A station the format cannot carry (the store holds what the
+		// readers read, so this is a bug): cut the response, so that no
+		// client takes what was sent for the whole list.
+		s.log.Error("write stations", "path", r.URL.Path, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	if err != nil {
+		s.log.Debug("write stations", "path", r.URL.Path, "err", err) // the client went away
+	}
 }
 
 // apiResults is the command line's `actas results --format json` (or csv

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -231,4 +233,51 @@ func mustServeOnce(b *testing.B, f *fixture) string {
 		serveURL = u
 	})
 	return serveURL
+}
+
+// BenchmarkLogProofs serves inclusion and consistency proofs of random
+// entries of the whole log through the handler, one after another, and
+// reports their latency percentiles (DESIGN.md: p99 < 1 ms).
+func BenchmarkLogProofs(b *testing.B) {
+	f := benchFixture(b)
+	id := f.Election.ID
+	size, err := f.Store.LogSize(b.Context(), id)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, kind := range []struct {
+		name   string
+		target func(rng *rand.Rand) string
+	}{
+		{"inclusion", func(rng *rand.Rand) string {
+			return fmt.Sprintf("/log/%s/proof/inclusion?index=%d&size=%d", id, rng.Int64N(size), size)
+		}},
+		{"consistency", func(rng *rand.Rand) string {
+			return fmt.Sprintf("/log/%s/proof/consistency?from=%d&size=%d", id, 1+rng.Int64N(size), size)
+		}},
+	} {
+		b.Run(kind.name, func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			lat := make([]time.Duration, 0, b.N)
+			w := &discard{h: http.Header{}}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				req := httptest.NewRequest(http.MethodGet, kind.target(rng), nil)
+				clear(w.h)
+				start := time.Now()
+				f.Handler.ServeHTTP(w, req)
+				lat = append(lat, time.Since(start))
+				if w.status != http.StatusOK {
+					b.Fatalf("GET %s: %d", req.URL, w.status)
+				}
+			}
+			b.StopTimer()
+			slices.Sort(lat)
+			q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))]) / 1e3 }
+			b.ReportMetric(q(0.50), "p50-µs")
+			b.ReportMetric(q(0.99), "p99-µs")
+			b.ReportMetric(float64(size), "entries")
+		})
+	}
 }

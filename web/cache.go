@@ -22,6 +22,9 @@ type election struct {
 	totals   atomic.Pointer[officialTotals]
 	loading  atomic.Bool
 	totalsMu sync.Mutex // serialises the first load
+
+	log  logCache  // the latest checkpoint of its transparency log
+	tree treeCache // the upper levels of its log's tree
 }
 
 // officialTotals indexes an election's official totals by contest and area.

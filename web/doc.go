@@ -17,6 +17,8 @@
 //	/e/{election}/a?path={area path}    the same page, for names a URL segment cannot carry
 //	/e/{election}/s/{station}           station page
 //	/e/{election}/search?q=             search by station code or area name
+//	/e/{election}/log                   the transparency log: latest checkpoint, verifier key, how to verify
+//	/e/{election}/log/{index}           one log entry with its inclusion proof
 //	/static/…                           CSS and icon
 //
 // Each area name is its own path-escaped segment, so a name containing '/'
@@ -45,6 +47,20 @@
 //	/api/v1/elections/{election}/areas/{name}/…        what the area page shows
 //	/api/v1/elections/{election}/stations/{station}    a station with every submission
 //	/api/v1/elections/{election}/search?q=             search hits
+//	/api/v1/elections/{election}/stations.csv          every station (stations.csv), whose digest the
+//	                                                   log's first entry holds
+//
+// The transparency log (log.go; docs/log.md) is public and read-only too:
+//
+//	/log/key                                           the verifier key, when the server was given it
+//	/log/{election}/checkpoint                         the latest signed checkpoint (text)
+//	/log/{election}/checkpoints                        every checkpoint, oldest first (JSON)
+//	/log/{election}/entries?start=&end=                entries as a bundle (2-byte length, entry), at
+//	                                                   most 2,048 per request
+//	/log/{election}/proof/inclusion?index=&size=       inclusion proof (JSON, base64 hashes)
+//	/log/{election}/proof/consistency?from=&size=      consistency proof
+//	/log/{election}/tile/8/{L}/{N}[.p/{W}]             hash tiles, golang.org/x/mod/sumdb/tlog layout
+//	/log/{election}/receipt/{index}                    a receipt against the latest checkpoint
 //
 // Errors are {"error":{"code":…,"message":…}} with the HTTP status of the
 // actas error code (see errorStatus); internal causes are logged, not shown.
@@ -56,5 +72,7 @@
 // Responses under /e/{election} and /api/v1/elections/{election} are kept
 // in memory and served again until the results or the official totals
 // change (see Config.MaxStale), so a popular page is rendered once per
-// change rather than once per reader.
+// change rather than once per reader. The log's pages and endpoints are not
+// cached; the upper levels of each log's tree are kept in memory (logtree.go)
+// so that a proof reads one page of the store.
 package web

@@ -24,7 +24,7 @@ var staticFS embed.FS
 
 // pageNames are the page templates; each is parsed with layout.html and
 // partials.html, once per language, when the server is built.
-var pageNames = []string{"index", "area", "station", "search", "error"}
+var pageNames = []string{"index", "area", "station", "search", "error", "log", "entry"}
 
 // parseTemplates parses every page for every language, binding the
 // language's translation and number functions, so a request only executes.
@@ -78,6 +78,8 @@ type page struct {
 	CSS, Icon    string
 	Version      string
 	API          string // this page's data in the JSON API, if any
+	LogKey       string // the transparency log's verifier key, if known
+	LogHref      string // the election's log page
 	Body         any
 }
 
@@ -90,11 +92,12 @@ type link struct {
 }
 
 func (s *Server) newPage(r *http.Request, l *locale, e *election) *page {
-	pg := &page{Lang: l, CSS: s.cssHref, Icon: s.iconHref, Version: s.version, SearchAction: "/search"}
+	pg := &page{Lang: l, CSS: s.cssHref, Icon: s.iconHref, Version: s.version, SearchAction: "/search", LogKey: s.logKey}
 	if e != nil {
 		pg.Election = e
 		pg.ElectionHref = electionURL(e.ID)
 		pg.SearchAction = searchURL(e.ID)
+		pg.LogHref = logURL(e.ID)
 	}
 	// The switch keeps the page and its parameters, changing only lang.
 	for _, x := range s.langs.list {

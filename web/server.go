@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/translog"
 )
 
 // Config is what the server reads from; cmd/actas builds it.
@@ -35,6 +36,15 @@ type Config struct {
 	// than once per reader. Pages are cached only when Results can tell its
 	// version (as tabulate.Tabulator can).
 	MaxStale time.Duration
+
+	// LogKey is the transparency log's verifier key (translog.VerifierKey),
+	// shown on every page and served at /log/key; "" when the server was
+	// not given it.
+	LogKey string
+	// CheckpointTTL bounds how long the latest checkpoint loaded from the
+	// store is shown before being reloaded (0: 1 s); checkpoints are signed
+	// by another part of the program, or another process.
+	CheckpointTTL time.Duration
 }
 
 // Server is the portal: one routing table over the store and the results.
@@ -48,6 +58,8 @@ type Server struct {
 	totalsTTL time.Duration
 	shutdown  time.Duration
 	maxStale  time.Duration
+	logKey    string
+	ckptTTL   time.Duration
 
 	langs    *locales
 	tmpl     map[string]map[string]*template.Template // language → page → template
@@ -57,6 +69,7 @@ type Server struct {
 
 	elections sync.Map // id → *election
 	cache     pageCache
+	heavy     chan struct{} // one slot: the whole stations list is rendered one request at a time
 
 	bgCtx    context.Context // background work (official totals reloads)
 	bgCancel context.CancelFunc
@@ -74,12 +87,21 @@ func New(cfg Config) (*Server, error) {
 		return nil, actas.Errorf(actas.EINVALID, "web: Config needs a Store and a ResultService")
 	}
 	s := &Server{store: cfg.Store, results: cfg.Results, log: cfg.Logger, version: cfg.Version,
-		totalsTTL: cfg.TotalsTTL, shutdown: cfg.ShutdownTimeout, maxStale: cfg.MaxStale}
+		totalsTTL: cfg.TotalsTTL, shutdown: cfg.ShutdownTimeout, maxStale: cfg.MaxStale,
+		logKey: strings.TrimSpace(cfg.LogKey), ckptTTL: cfg.CheckpointTTL, heavy: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	if s.totalsTTL <= 0 {
 		s.totalsTTL = 10 * time.Second
+	}
+	if s.ckptTTL <= 0 {
+		s.ckptTTL = time.Second
+	}
+	if s.logKey != "" {
+		if _, err := translog.NewVerifier(s.logKey); err != nil {
+			return nil, fmt.Errorf("web: Config.LogKey: %w", err)
+		}
 	}
 	if s.shutdown <= 0 {
 		s.shutdown = 10 * time.Second
@@ -124,6 +146,8 @@ func (s *Server) routes(static http.Handler) *http.ServeMux {
 	mux.HandleFunc("GET /e/{election}/a/{path...}", s.cached(s.handleArea))
 	mux.HandleFunc("GET /e/{election}/s/{station}", s.cached(s.handleStation))
 	mux.HandleFunc("GET /e/{election}/search", s.cached(s.handleSearch))
+	mux.HandleFunc("GET /e/{election}/log", s.handleLog)
+	mux.HandleFunc("GET /e/{election}/log/{index}", s.handleEntry)
 	mux.Handle("GET /static/", static)
 	mux.HandleFunc("GET /", s.handleNotFound)
 
@@ -133,7 +157,19 @@ func (s *Server) routes(static http.Handler) *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/elections/{election}/areas/{path...}", s.cached(s.apiArea))
 	mux.HandleFunc("GET /api/v1/elections/{election}/stations/{station}", s.cached(s.apiStation))
 	mux.HandleFunc("GET /api/v1/elections/{election}/search", s.cached(s.apiSearch))
+	mux.HandleFunc("GET /api/v1/elections/{election}/stations.csv", s.apiStationsCSV)
 	mux.HandleFunc("GET /api/", s.apiNotFound)
+
+	// The transparency log (log.go): not cached, it changes with every entry.
+	mux.HandleFunc("GET /log/key", s.handleLogKey)
+	mux.HandleFunc("GET /log/{election}/checkpoint", s.handleCheckpoint)
+	mux.HandleFunc("GET /log/{election}/checkpoints", s.handleCheckpoints)
+	mux.HandleFunc("GET /log/{election}/entries", s.handleEntries)
+	mux.HandleFunc("GET /log/{election}/proof/inclusion", s.handleInclusion)
+	mux.HandleFunc("GET /log/{election}/proof/consistency", s.handleConsistency)
+	mux.HandleFunc("GET /log/{election}/receipt/{index}", s.handleReceipt)
+	mux.HandleFunc("GET /log/{election}/tile/{tile...}", s.handleTile)
+	mux.HandleFunc("GET /log/", s.apiNotFound)
 	return mux
 }
 
@@ -155,7 +191,7 @@ func (s *Server) secure(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-		if strings.HasPrefix(r.URL.Path, "/api/") {
+		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/log/") {
 			// Public, read-only, no credentials: any site may build on it.
 			h.Set("Access-Control-Allow-Origin", "*")
 			h.Set("Cross-Origin-Resource-Policy", "cross-origin")

@@ -197,7 +197,8 @@ type subView struct {
 	Origin    string
 	Flags     []string
 	Evidence  []evidenceView
-	Current   bool // the source's latest, which its view counts
+	Current   bool   // the source's latest, which its view counts
+	LogHref   string // its entry in the transparency log (Seq is its index)
 }
 
 type evidenceView struct {
@@ -282,7 +283,7 @@ func compare(l *locale, e *election, sc *stationContest) *stationContestView {
 		cv.Rows = append(cv.Rows, row(label, &sub.Sheet, sub.Flags, false))
 		sv := subView{Seq: itoa(sub.Seq), Anchor: "sub-" + itoa(sub.Seq), Source: l.sourceName(sub.Source),
 			Received: sub.Received.In(e.loc).Format("2006-01-02 15:04:05 MST"), Submitter: sub.Submitter,
-			Origin: sub.Origin, Current: res.Current[sub.Source] == sub.Seq}
+			Origin: sub.Origin, Current: res.Current[sub.Source] == sub.Seq, LogHref: entryURL(e.ID, sub.Seq)}
 		for _, name := range sub.Flags.Names() {
 			sv.Flags = append(sv.Flags, l.t("flag."+name))
 		}

@@ -30,10 +30,13 @@ import (
 )
 
 func runBench(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 && args[0] == "log" {
+		return runBenchLog(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "import" {
-		fmt.Fprintln(env.Stderr, "Usage: actas bench import [flags]   (actas bench import -h)")
+		fmt.Fprintln(env.Stderr, "Usage: actas bench import|log [flags]   (actas bench import -h, actas bench log -h)")
 		if len(args) == 0 {
-			return &usageError{"bench: name what to measure: import"}
+			return &usageError{"bench: name what to measure: import or log"}
 		}
 		return &usageError{fmt.Sprintf("bench: unknown benchmark %q", args[0])}
 	}

@@ -58,6 +58,12 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The demo's log is signed with a key of its own, beside its store
+	// (removed with it unless --db keeps them).
+	key, _, err := ensureSigningKey(env, path, path+".key", "") // never $ACTAS_LOG_KEY: a demo must not sign with a real key
+	if err != nil {
+		return err
+	}
 	store, err := openStore(ctx, path, false)
 	if err != nil {
 		return err
@@ -67,9 +73,12 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if _, _, err := newCheckpointer(store, key).sign(ctx, ds.Election.ID); err != nil {
+		return err
+	}
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	banner := demoBanner(ds, truth, time.Since(start))
-	return serveUntilDone(ctx, env, logger, store, tab, *addr, banner)
+	return serveUntilDone(ctx, env, logger, store, tab, key.vkey, *addr, banner)
 }
 
 // loadDataset stores a whole dataset in a new election and returns its

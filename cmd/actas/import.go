@@ -30,6 +30,10 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	contest := flags.String("contest", "", "contest id (may be left out when the election has one contest or the file has a contest column)")
 	format := flags.String("format", "", "a published layout instead of ours (see above)")
 	bulletin := flags.String("bulletin", "", "name of the announcement, for totals (default: the file name without extension)")
+	keyFile := flags.String("key", "", keyFlagUsage)
+	logName := flags.String("log-name", "", "with --format, when it creates the election and there is no log signing key yet: the new key's name (default "+defaultKeyName+")")
+	receipts := flags.String("receipts", "", "write to this new file a receipt (JSON lines) for each entry the import adds to the log:\n"+
+		"the entry, a signed checkpoint that includes it and the inclusion proof, for `actas log check-receipt`")
 	rest, err := parseFlags(flags, args)
 	if err != nil {
 		return err
@@ -39,23 +43,36 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		return &usageError{"import: name exactly one FILE"}
 	}
 	path := rest[0]
+	set := map[string]bool{}
+	flags.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	lo := logOptions{db: dbFlag(env, *db), keyFile: *keyFile, keyName: *logName, receipts: *receipts}
+	if *receipts != "" {
+		if _, err := os.Stat(*receipts); err == nil {
+			return actas.Errorf(actas.ECONFLICT, "--receipts %s exists: name a new file (receipts already written are worth keeping)", *receipts)
+		}
+	}
 	if *format != "" {
-		set := map[string]bool{}
-		flags.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		for _, name := range []string{"kind", "source", "contest", "bulletin", "election"} {
 			if set[name] {
 				return &usageError{fmt.Sprintf("import: --%s does not apply with --format: the layout defines it", name)}
 			}
 		}
-		return importFormat(ctx, env, dbFlag(env, *db), *format, path)
+		return importFormat(ctx, env, lo, *format, path)
+	}
+	if set["log-name"] {
+		return &usageError{"import: --log-name applies only with --format, when it creates the election"}
 	}
 
-	store, err := openStore(ctx, dbFlag(env, *db), true)
+	store, err := openStore(ctx, lo.db, true)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	e, err := pickElection(ctx, store, *electionID)
+	if err != nil {
+		return err
+	}
+	key, err := lo.loadKey(env)
 	if err != nil {
 		return err
 	}
@@ -65,13 +82,16 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	}
 	idx := sheetio.NewIndex(stations)
 
+	var stored []int64
 	switch *kind {
 	case "sheets":
 		src, err := sourceFlag(*source, actas.Witness)
 		if err != nil {
 			return err
 		}
-		return importSheets(ctx, env, store, e, idx, src, *contest, path)
+		if stored, err = importSheets(ctx, env, store, e, idx, src, *contest, path); err != nil {
+			return err
+		}
 	case "totals":
 		if _, err := sourceFlag(*source, actas.Official); err != nil {
 			return err
@@ -82,15 +102,69 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		if b == "" {
 			b = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 		}
-		return importTotals(ctx, env, store, e, idx, *contest, b, path)
+		if stored, err = importTotals(ctx, env, store, e, idx, *contest, b, path); err != nil {
+			return err
+		}
 	case "snapshots":
 		src, err := sourceFlag(*source, actas.Official)
 		if err != nil {
 			return err
 		}
-		return importSnapshots(ctx, env, store, e, idx, src, path)
+		if stored, err = importSnapshots(ctx, env, store, e, idx, src, path); err != nil {
+			return err
+		}
+	default:
+		return &usageError{fmt.Sprintf("import: --kind %q: use sheets, totals or snapshots", *kind)}
 	}
-	return &usageError{fmt.Sprintf("import: --kind %q: use sheets, totals or snapshots", *kind)}
+	return finishImport(ctx, env, store, lo, key, e.ID, stored)
+}
+
+// logOptions are the import's flags about the log.
+type logOptions struct {
+	db, keyFile, keyName, receipts string
+}
+
+// where says where the signing key was looked for, for messages.
+func (lo logOptions) where(env *Env) string {
+	path, err := keyLocation(env, lo.db, lo.keyFile)
+	if err != nil || path == "" {
+		return "$" + logKeyEnv
+	}
+	return path
+}
+
+// loadKey returns the signing key, or nil when there is none; receipts
+// need one, so they make its absence an error before anything is stored.
+func (lo logOptions) loadKey(env *Env) (*signingKey, error) {
+	key, ok, err := loadSigningKey(env, lo.db, lo.keyFile)
+	if err != nil {
+		return nil, err
+	}
+	if !ok && lo.receipts != "" {
+		return nil, actas.Errorf(actas.ENOTFOUND, "--receipts needs a signed checkpoint, and there is no log signing key at %s (nothing was imported)", lo.where(env))
+	}
+	if !ok {
+		return nil, nil
+	}
+	return key, nil
+}
+
+// finishImport signs a checkpoint covering what the import stored and
+// writes the receipts asked for.
+func finishImport(ctx context.Context, env *Env, store actas.Store, lo logOptions, key *signingKey, election string, stored []int64) error {
+	cp, err := signOnce(ctx, env, store, key, lo.where(env), election)
+	if err != nil {
+		return fmt.Errorf("%w (what the import stored is kept)", err)
+	}
+	if lo.receipts == "" {
+		return nil
+	}
+	n, err := writeReceipts(ctx, store, election, cp, stored, lo.receipts)
+	if err != nil {
+		return fmt.Errorf("receipts: %w (what the import stored is kept)", err)
+	}
+	fmt.Fprintf(env.Stdout, "wrote %d receipts to %s\n", n, lo.receipts)
+	return nil
 }
 
 func formatList() string {
@@ -152,10 +226,10 @@ func (r *hashingFile) origin(path string) string {
 }
 
 func importSheets(ctx context.Context, env *Env, store actas.Store, e *actas.Election,
-	idx *sheetio.Index, src actas.Source, contest, path string) error {
+	idx *sheetio.Index, src actas.Source, contest, path string) ([]int64, error) {
 	in, err := openHashing(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer in.Close()
 	bar := newProgress(env, in.size, "reading "+filepath.Base(path), "bytes")
@@ -163,27 +237,34 @@ func importSheets(ctx context.Context, env *Env, store actas.Store, e *actas.Ele
 	subs, err := readSubmissions(in, path, e, contest, idx, src)
 	if err != nil {
 		bar.done()
-		return fmt.Errorf("%w (nothing was imported)", err)
+		return nil, fmt.Errorf("%w (nothing was imported)", err)
 	}
 	// Drain what the CSV reader left unread so the digest covers the whole file.
 	if _, err := io.Copy(io.Discard, in); err != nil {
-		return err
+		return nil, err
 	}
 	bar.done()
 	return storeSheets(ctx, env, store, e, idx, subs, in.origin(path), filepath.Base(path))
 }
 
-// storeSheets submits parsed sheets and prints the import report.
+// storeSheets submits parsed sheets, prints the import report and returns
+// the log indexes of the sheets stored.
 func storeSheets(ctx context.Context, env *Env, store actas.Store, e *actas.Election, idx *sheetio.Index,
-	subs []*actas.Submission, origin, name string) error {
+	subs []*actas.Submission, origin, name string) ([]int64, error) {
 	bar := newProgress(env, int64(len(subs)), "storing", "sheets")
 	rep, flagged, err := submitSheets(ctx, store, nil, e, subs, origin, bar.set)
 	bar.done()
 	if err != nil {
-		return fmt.Errorf("%w (nothing was imported)", err)
+		return nil, fmt.Errorf("%w (nothing was imported)", err)
 	}
 	printReport(env, name, "sheets", rep, flagged)
-	return nil
+	stored := make([]int64, 0, rep.New+rep.Differing)
+	for _, s := range subs {
+		if s.Seq > 0 { // the store sets Seq on what it stores only
+			stored = append(stored, s.Seq)
+		}
+	}
+	return stored, nil
 }
 
 func printReport(env *Env, name, what string, rep actas.Report, flagged int) {
@@ -198,45 +279,78 @@ func printReport(env *Env, name, what string, rep actas.Report, flagged int) {
 	fmt.Fprintln(env.Stdout, line)
 }
 
-func importTotals(ctx context.Context, env *Env, store actas.Store, e *actas.Election, idx *sheetio.Index, contest, bulletin, path string) error {
+func importTotals(ctx context.Context, env *Env, store actas.Store, e *actas.Election, idx *sheetio.Index, contest, bulletin, path string) ([]int64, error) {
 	f, err := openInput(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
 	totals, err := sheetio.ReadTotals(f, path, e, contest, bulletin, idx.Area)
 	if err != nil {
-		return fmt.Errorf("%w (nothing was imported)", err)
+		return nil, fmt.Errorf("%w (nothing was imported)", err)
 	}
-	rep, err := store.AddTotals(ctx, e.ID, totals)
+	stored, err := storeTotals(ctx, env, store, e, totals, filepath.Base(path)+" (bulletin "+bulletin+")", "totals")
 	if err != nil {
-		return fmt.Errorf("%w (nothing was imported)", err)
+		return nil, fmt.Errorf("%w (nothing was imported)", err)
 	}
-	printReport(env, filepath.Base(path)+" (bulletin "+bulletin+")", "totals", rep, 0)
-	return nil
+	return stored, nil
 }
 
-func importSnapshots(ctx context.Context, env *Env, store actas.Store, e *actas.Election, idx *sheetio.Index, src actas.Source, path string) error {
+// storeTotals stores official totals, prints the report and returns the
+// log indexes of those stored.
+func storeTotals(ctx context.Context, env *Env, store actas.Store, e *actas.Election, totals []actas.OfficialTotal, name, what string) ([]int64, error) {
+	rep, err := store.AddTotals(ctx, e.ID, totals)
+	if err != nil {
+		return nil, err
+	}
+	printReport(env, name, what, rep, 0)
+	var stored []int64
+	for i := range totals {
+		if totals[i].Index > 0 { // set on what is stored only
+			stored = append(stored, totals[i].Index)
+		}
+	}
+	return stored, nil
+}
+
+func importSnapshots(ctx context.Context, env *Env, store actas.Store, e *actas.Election, idx *sheetio.Index, src actas.Source, path string) ([]int64, error) {
 	f, err := openInput(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
 	snaps, err := sheetio.ReadSnapshots(f, path, src, idx.Station, idx.Area)
 	if err != nil {
-		return fmt.Errorf("%w (nothing was imported)", err)
+		return nil, fmt.Errorf("%w (nothing was imported)", err)
 	}
+	stored, err := storeSnapshots(ctx, env, store, e, snaps, filepath.Base(path))
+	if err != nil {
+		return nil, fmt.Errorf("%w (nothing was imported)", err)
+	}
+	return stored, nil
+}
+
+// storeSnapshots stores turnout snapshots, prints the report and returns
+// the log indexes of those stored.
+func storeSnapshots(ctx context.Context, env *Env, store actas.Store, e *actas.Election, snaps []actas.Snapshot, name string) ([]int64, error) {
 	rep, err := store.AddSnapshots(ctx, e.ID, snaps)
 	if err != nil {
-		return fmt.Errorf("%w (nothing was imported)", err)
+		return nil, err
 	}
-	printReport(env, filepath.Base(path), "snapshots", rep, 0)
-	return nil
+	printReport(env, name, "snapshots", rep, 0)
+	var stored []int64
+	for i := range snaps {
+		if snaps[i].Index > 0 {
+			stored = append(stored, snaps[i].Index)
+		}
+	}
+	return stored, nil
 }
 
 // importFormat converts a published layout and stores it, creating the
-// election when the store does not hold it yet.
-func importFormat(ctx context.Context, env *Env, db, name, path string) error {
+// election (and, when there is none, the log signing key) when the store
+// does not hold it yet.
+func importFormat(ctx context.Context, env *Env, lo logOptions, name, path string) error {
 	format, err := sheetio.LookupFormat(name)
 	if err != nil {
 		return err
@@ -245,11 +359,32 @@ func importFormat(ctx context.Context, env *Env, db, name, path string) error {
 	if err != nil {
 		return fmt.Errorf("%w (nothing was imported)", err)
 	}
-	store, err := openStore(ctx, db, false)
+	store, err := openStore(ctx, lo.db, false)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	var key *signingKey
+	_, err = store.Election(ctx, ds.Election.ID)
+	switch actas.ErrorCode(err) {
+	case actas.ENOTFOUND:
+		var created bool
+		if key, created, err = ensureSigningKey(env, lo.db, lo.keyFile, lo.keyName); err != nil {
+			return err
+		}
+		if created {
+			announceKey(env, key)
+		}
+	case "":
+		if lo.keyName != "" {
+			return &usageError{fmt.Sprintf("import: --log-name applies only when --format creates the election; %s exists", ds.Election.ID)}
+		}
+		if key, err = lo.loadKey(env); err != nil {
+			return err
+		}
+	default:
+		return err
+	}
 	e, idx, err := ensureElection(ctx, env, store, ds)
 	if err != nil {
 		return err
@@ -261,24 +396,25 @@ func importFormat(ctx context.Context, env *Env, db, name, path string) error {
 		fmt.Fprintf(env.Stdout, "%s: %s\n", filepath.Base(path), note)
 	}
 	origin := fmt.Sprintf("import --format %s %s", name, filepath.Base(path))
-	if err := storeSheets(ctx, env, store, e, idx, ds.Sheets, origin, filepath.Base(path)); err != nil {
+	stored, err := storeSheets(ctx, env, store, e, idx, ds.Sheets, origin, filepath.Base(path))
+	if err != nil {
 		return err
 	}
 	if len(ds.Totals) > 0 {
-		rep, err := store.AddTotals(ctx, e.ID, ds.Totals)
+		more, err := storeTotals(ctx, env, store, e, ds.Totals, filepath.Base(path), "official totals")
 		if err != nil {
 			return err
 		}
-		printReport(env, filepath.Base(path), "official totals", rep, 0)
+		stored = append(stored, more...)
 	}
 	if len(ds.Snapshots) > 0 {
-		rep, err := store.AddSnapshots(ctx, e.ID, ds.Snapshots)
+		more, err := storeSnapshots(ctx, env, store, e, ds.Snapshots, filepath.Base(path))
 		if err != nil {
 			return err
 		}
-		printReport(env, filepath.Base(path), "snapshots", rep, 0)
+		stored = append(stored, more...)
 	}
-	return nil
+	return finishImport(ctx, env, store, lo, key, e.ID, stored)
 }
 
 // ensureElection creates the dataset's election, or checks that the stored

@@ -18,6 +18,8 @@ func runInit(ctx context.Context, env *Env, args []string) error {
 	db := flags.String("db", "", dbUsage)
 	electionFile := flags.String("election", "", "election.json: id, name, date, levels, contests and choices")
 	stationsFile := flags.String("stations", "", "stations.csv: station,registered,<one column per level>[,machines]")
+	keyFile := flags.String("key", "", keyFlagUsage+"; created when there is none")
+	logName := flags.String("log-name", "", "name of the log signing key when one is created, the first part of every checkpoint's origin (default "+defaultKeyName+")")
 	if err := parseNoArgs(flags, args); err != nil {
 		return err
 	}
@@ -33,7 +35,16 @@ func runInit(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, dbFlag(env, *db), false)
+	dbPath := dbFlag(env, *db)
+	// The key first: an election must not be created that nobody can sign for.
+	key, created, err := ensureSigningKey(env, dbPath, *keyFile, *logName)
+	if err != nil {
+		return err
+	}
+	if created {
+		announceKey(env, key)
+	}
+	store, err := openStore(ctx, dbPath, false)
 	if err != nil {
 		return err
 	}
@@ -42,7 +53,8 @@ func runInit(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, describeElection(e, stations))
-	return nil
+	_, err = signOnce(ctx, env, store, key, key.where, e.ID)
+	return err
 }
 
 func readElectionFile(path string) (*actas.Election, error) {

@@ -84,8 +84,9 @@ func commands() []command {
 		{"import", "import sheets, official totals or turnout snapshots", runImport},
 		{"results", "print results at any level of the geography", runResults},
 		{"serve", "serve the public portal and JSON API", runServe},
+		{"log", "the transparency log: key, sign, verify, check-receipt", runLog},
 		{"simulate", "write a synthetic election with known truth", runSimulate},
-		{"bench", "measure import and query speed at scale", runBench},
+		{"bench", "measure import, query and log speed at scale", runBench},
 	}
 }
 

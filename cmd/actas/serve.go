@@ -15,15 +15,32 @@ import (
 var version = "dev"
 
 func runServe(ctx context.Context, env *Env, args []string) error {
-	flags := newFlagSet(env, "serve", "--db DB [--addr :8080]",
-		"Serves the public portal and the JSON API (/api/v1/) of every election in the store.\n"+
-			"Sheets imported by other commands while it runs appear within a few seconds.")
+	flags := newFlagSet(env, "serve", "--db DB [--addr :8080] [--key FILE | --log-key VKEY]",
+		"Serves the public portal, the JSON API (/api/v1/) and the transparency log (/log/) of every\n"+
+			"election in the store. Sheets imported by other commands while it runs appear within a few\n"+
+			"seconds. With the log's signing key it signs a checkpoint of each log that grew, every\n"+
+			"--checkpoint-every; without it, it serves the checkpoints whoever holds the key signs.")
 	db := flags.String("db", "", dbUsage)
 	addr := flags.String("addr", ":8080", "address to listen on")
+	keyFile := flags.String("key", "", keyFlagUsage)
+	logKey := flags.String("log-key", "", "the log's verifier key, to show when this server does not hold the signing key")
+	every := flags.Duration("checkpoint-every", 2*time.Second, "how often to sign a checkpoint of a log that grew")
 	if err := parseNoArgs(flags, args); err != nil {
 		return err
 	}
-	store, err := openStore(ctx, dbFlag(env, *db), true)
+	if *every <= 0 {
+		return &usageError{"serve: --checkpoint-every must be positive"}
+	}
+	dbPath := dbFlag(env, *db)
+	key, hasKey, err := loadSigningKey(env, dbPath, *keyFile)
+	if err != nil {
+		return err
+	}
+	vkey, err := servedVerifierKey(key, *logKey)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, dbPath, true)
 	if err != nil {
 		return err
 	}
@@ -36,12 +53,38 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	logger := slog.New(slog.NewTextHandler(env.Stderr, nil))
 	logger.Info("results loaded", "elapsed", time.Since(start).Round(time.Millisecond))
 	go follow(ctx, logger, store, tab, 2*time.Second)
-	return serveUntilDone(ctx, env, logger, store, tab, *addr, "")
+	if hasKey {
+		logger.Info("signing log checkpoints", "key", key.where, "verifier", key.vkey, "every", *every)
+		go keepSigning(ctx, logger, store, key, *every)
+	} else {
+		where, _ := keyLocation(env, dbPath, *keyFile)
+		logger.Warn("no log signing key: serving the log without signing checkpoints; they come from whoever holds the key", "looked in", where)
+	}
+	return serveUntilDone(ctx, env, logger, store, tab, vkey, *addr, "")
+}
+
+// servedVerifierKey is the verifier key the portal shows: the signing
+// key's, or --log-key; both must agree.
+func servedVerifierKey(key *signingKey, flagValue string) (string, error) {
+	if flagValue == "" {
+		if key == nil {
+			return "", nil
+		}
+		return key.vkey, nil
+	}
+	_, vkey, err := parseVerifierFlag(flagValue)
+	if err != nil {
+		return "", err
+	}
+	if key != nil && vkey != key.vkey {
+		return "", actas.Errorf(actas.EINVALID, "--log-key %s is not the verifier key of the signing key %s (%s)", vkey, key.where, key.vkey)
+	}
+	return vkey, nil
 }
 
 // serveUntilDone serves the portal until ctx ends, printing its URL.
-func serveUntilDone(ctx context.Context, env *Env, logger *slog.Logger, store actas.Store, results actas.ResultService, addr, banner string) error {
-	srv, err := web.New(web.Config{Store: store, Results: results, Logger: logger, Version: version})
+func serveUntilDone(ctx context.Context, env *Env, logger *slog.Logger, store actas.Store, results actas.ResultService, logKey, addr, banner string) error {
+	srv, err := web.New(web.Config{Store: store, Results: results, Logger: logger, Version: version, LogKey: logKey})
 	if err != nil {
 		return err
 	}
