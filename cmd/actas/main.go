@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	_ "time/tzdata" // elections name IANA time zones; do not depend on the host's zoneinfo
 
@@ -24,7 +25,17 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	env := &Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
-	if err := Run(ctx, env, os.Args[1:]); err != nil {
+	// ACTAS_CPUPROFILE=FILE profiles any command, for finding where a slow
+	// run spends its time.
+	if path := os.Getenv("ACTAS_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+			defer f.Close()
+			defer pprof.StopCPUProfile()
+		}
+	}
+	err := Run(ctx, env, os.Args[1:])
+	if err != nil {
+		pprof.StopCPUProfile()
 		os.Exit(reportError(env.Stderr, err))
 	}
 }

@@ -460,6 +460,9 @@ func (v *logVerifier) entries(ctx context.Context, latest *signed, seq int64, si
 	bar := newProgress(v.env, end, "verifying entries", "entries")
 	defer bar.done()
 	rc := translog.NewRecount()
+	// One chunk is parsed at a time (the loop waits for its parser), so
+	// one Parser serves them all.
+	var parser translog.Parser
 	missing := false
 	var leafBad, leafUnknown, unreadable, malformed int64
 	var firstLeaf, firstUnreadable, firstMalformed string
@@ -482,7 +485,7 @@ func (v *logVerifier) entries(ctx context.Context, latest *signed, seq int64, si
 			defer close(done)
 			for k, entry := range c.entries {
 				if entry != nil {
-					parsed[k], perrs[k] = translog.ParseEntry(entry)
+					parsed[k], perrs[k] = parser.Parse(entry)
 				}
 			}
 		}()
