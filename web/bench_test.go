@@ -47,18 +47,39 @@ func benchFixture(b *testing.B) *fixture {
 }
 
 // onceTB lets the shared fixture outlive the benchmark that built it: its
-// temporary directory and cleanups are the process's.
+// temporary directories and cleanups are the process's, run by TestMain
+// once every test and benchmark is done.
 type onceTB struct{ *testing.B }
+
+var (
+	processMu       sync.Mutex
+	processCleanups []func() // run last first
+)
 
 func (o *onceTB) TempDir() string {
 	d, err := os.MkdirTemp("", "actas-web-bench-")
 	if err != nil {
 		o.B.Fatal(err)
 	}
+	o.Cleanup(func() { os.RemoveAll(d) })
 	return d
 }
 
-func (o *onceTB) Cleanup(func()) {}
+func (o *onceTB) Cleanup(fn func()) {
+	processMu.Lock()
+	defer processMu.Unlock()
+	processCleanups = append(processCleanups, fn)
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	processMu.Lock()
+	for i := len(processCleanups) - 1; i >= 0; i-- {
+		processCleanups[i]()
+	}
+	processMu.Unlock()
+	os.Exit(code)
+}
 
 // discard is a ResponseWriter that keeps only the status, so benchmarks
 // measure the handler rather than a recorder's copies.
