@@ -261,3 +261,42 @@ func BenchmarkSubmitOne(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sheets/s")
 }
+
+// BenchmarkLogCost measures what appending to the log costs an import: each
+// operation imports the file into two new stores, one as usual and one that
+// skips the log (sqlite.Unlogged), in alternating order. It reports both
+// rates and the cost: the logged import's extra time, in percent of the
+// unlogged one's, over all operations (target: under 20% at 1,050,000).
+// go test ./sqlite -run '^$' -bench LogCost -benchtime 3x -args -sheets 1050000
+func BenchmarkLogCost(b *testing.B) {
+	e, stations, subs := scaleElection(*benchSheets)
+	var logged, unlogged time.Duration
+	run := func(skipLog bool) time.Duration {
+		b.StopTimer()
+		defer b.StartTimer()
+		dir := b.TempDir()
+		defer os.RemoveAll(dir)
+		db := newScaleStore(b, dir, e, stations)
+		if skipLog {
+			sqlite.Unlogged(db)
+		}
+		fresh := freshSubs(subs)
+		start := time.Now()
+		submitAndClose(b, db, e.ID, fresh)
+		return time.Since(start)
+	}
+	for i := 0; i < b.N; i++ {
+		if i%2 == 0 {
+			logged += run(false)
+			unlogged += run(true)
+		} else {
+			unlogged += run(true)
+			logged += run(false)
+		}
+	}
+	n := float64(len(subs) * b.N)
+	b.ReportMetric(n/logged.Seconds(), "logged-sheets/s")
+	b.ReportMetric(n/unlogged.Seconds(), "unlogged-sheets/s")
+	b.ReportMetric(100*(logged.Seconds()/unlogged.Seconds()-1), "log-cost-%")
+	b.ReportMetric(0, "ns/op")
+}

@@ -46,6 +46,8 @@ type DB struct {
 	wq, rq *prepared // statements prepared on the writer and the readers
 	cache  pageCache // full pages of log hashes read
 
+	unlogged bool // see batch.unlogged
+
 	mu        sync.Mutex
 	elections map[string]*electionMeta // by election id; elections never change once created
 

@@ -77,6 +77,10 @@ type batch struct {
 	known    map[sheetKey]int32   // the first known digest of each key
 	more     map[sheetKey][]int32 // further known digests: rare, a source changing its numbers
 	pairs    []uint32             // per contest, a bit per source present in the batch
+
+	// unlogged skips the log: only this package's benchmarks set it
+	// (export_test.go), to measure what the log costs an import.
+	unlogged bool
 }
 
 // newBatch checks the form of subs and computes their digests; it touches
@@ -359,6 +363,7 @@ func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submiss
 	}
 	defer rollback(tx)
 	b.st = db.wq.bind(ctx, tx)
+	b.unlogged = db.unlogged
 	if err := b.resolveStations(ctx, tx); err != nil {
 		if actas.ErrorCode(err) == actas.EINVALID {
 			return nil, err
@@ -464,10 +469,12 @@ func (b *batch) store(ctx context.Context, tx *sql.Tx, lg *logAppender, order []
 	var inline *inlineLog
 	var entry []byte
 	var scratch actas.Submission
-	if len(order) >= pipelineFrom {
+	switch {
+	case b.unlogged:
+	case len(order) >= pipelineFrom:
 		h = b.startHashing(lg, order)
 		defer h.stop()
-	} else {
+	default:
 		inline = newInlineLog(lg)
 	}
 	k := 0
@@ -485,7 +492,7 @@ func (b *batch) store(ctx context.Context, tx *sql.Tx, lg *logAppender, order []
 				if err := lg.append(entry); err != nil {
 					return fmt.Errorf("sqlite: submit to %s: log: %w", b.m.code, err)
 				}
-			} else if len(w.pending) == 0 {
+			} else if h != nil && len(w.pending) == 0 {
 				// Rows were just inserted: write the pages filled meanwhile.
 				if err := h.writeReady(ctx, pages); err != nil {
 					return fmt.Errorf("sqlite: submit to %s: log: %w", b.m.code, err)
@@ -503,7 +510,7 @@ func (b *batch) store(ctx context.Context, tx *sql.Tx, lg *logAppender, order []
 	var err error
 	if inline != nil {
 		err = inline.write(ctx, b.st)
-	} else {
+	} else if h != nil {
 		err = h.writeAll(ctx, pages)
 	}
 	if err != nil {
