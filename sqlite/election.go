@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/actasproject/actas"
 	"github.com/actasproject/actas/translog"
@@ -398,14 +400,7 @@ func (db *DB) Stations(ctx context.Context, election string) ([]actas.Station, e
 	if err != nil {
 		return nil, err
 	}
-	// One read transaction: the area paths and the stations are read from
-	// the same snapshot of the file.
-	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: stations of %s: %w", election, err)
-	}
-	defer rollback(tx)
-	out, _, err := readStations(ctx, tx, m)
+	out, _, err := readStations(ctx, db.r, m)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: stations of %s: %w", election, err)
 	}
@@ -415,66 +410,173 @@ func (db *DB) Stations(ctx context.Context, election string) ([]actas.Station, e
 // readStations returns election m's stations in creation order, with their
 // area paths, and the row id of the first when their row ids run on without
 // gaps (-1 otherwise): then station i has row id first+i.
-func readStations(ctx context.Context, q querier, m *electionMeta) ([]actas.Station, int64, error) {
-	paths, err := areaPaths(ctx, q, m.id)
-	if err != nil {
-		return nil, 0, err
-	}
+//
+// A million stations take seconds to read through database/sql, so the
+// areas and parts of the stations are read at once on several connections
+// of the pool q. Each query holds one connection and none waits for another
+// while holding one, so concurrent callers cannot starve each other. They
+// read different snapshots of the file, which is sound because an
+// election's areas and stations are written once, by the transaction that
+// creates it, and never change.
+func readStations(ctx context.Context, q *sql.DB, m *electionMeta) ([]actas.Station, int64, error) {
 	var n, lo, hi int64
 	if err := q.QueryRowContext(ctx, `SELECT count(*), coalesce(min(id), 0), coalesce(max(id), -1) FROM stations WHERE election = ?`,
 		m.id).Scan(&n, &lo, &hi); err != nil {
 		return nil, 0, fmt.Errorf("stations: %w", err)
 	}
+	// parts run of row ids: a part per task, a few per core.
+	parts := 1
+	if n >= stationsPerPart {
+		parts = min(int(n/stationsPerPart), 4*runtime.GOMAXPROCS(0))
+	}
+	type part struct {
+		stations []actas.Station
+		areas    []int64 // each station's area row id
+		err      error
+	}
+	got := make([]part, parts)
+	var paths areaIndex
+	var pathsErr error
+	tasks := make(chan int, parts+1)
+	tasks <- -1 // the areas, the longest task, first
+	for k := range parts {
+		tasks <- k
+	}
+	close(tasks)
+	span := hi - lo + 1
+	var wg sync.WaitGroup
+	for range min(parts+1, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for k := range tasks {
+				if k < 0 {
+					paths, pathsErr = areaPaths(ctx, q, m.id)
+					continue
+				}
+				from := lo + span*int64(k)/int64(parts)
+				to := lo + span*int64(k+1)/int64(parts) - 1
+				p := &got[k]
+				p.stations, p.areas, p.err = stationRows(ctx, q, m.id, from, to)
+			}
+		})
+	}
+	wg.Wait()
+	if pathsErr != nil {
+		return nil, 0, pathsErr
+	}
 	out := make([]actas.Station, 0, n)
-	// The election's stations are a range of row ids (created in one
-	// transaction): read in row id order, they need no sort. (+election
-	// keeps SQLite from choosing the (election, code) index, which would.)
-	rows, err := q.QueryContext(ctx, `SELECT code, area, registered, machines FROM stations
-		WHERE id BETWEEN ? AND ? AND +election = ? ORDER BY id`, lo, hi, m.id)
-	if err != nil {
-		return nil, 0, fmt.Errorf("stations: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var st actas.Station
-		var area int64
-		if err := rows.Scan(&st.Code, &area, &st.Registered, &st.Machines); err != nil {
-			return nil, 0, fmt.Errorf("stations: %w", err)
+	for _, p := range got {
+		if p.err != nil {
+			return nil, 0, p.err
 		}
-		p, ok := paths[area]
-		if !ok {
-			return nil, 0, fmt.Errorf("station %s names area %d, which is not the election's", st.Code, area)
+		for i := range p.stations {
+			st := p.stations[i]
+			path, ok := paths.path(p.areas[i])
+			if !ok {
+				return nil, 0, fmt.Errorf("station %s names area %d, which is not the election's", st.Code, p.areas[i])
+			}
+			st.Area = path
+			out = append(out, st)
 		}
-		st.Area = p
-		out = append(out, st)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("stations: %w", err)
+	if int64(len(out)) != n {
+		return nil, 0, fmt.Errorf("stations: read %d, but the election has %d", len(out), n)
 	}
-	if int64(len(out)) != hi-lo+1 {
+	if n != span {
 		lo = -1
 	}
 	return out, lo, nil
 }
 
-// areaPaths returns the path of every area of election eid by row id.
-func areaPaths(ctx context.Context, q querier, eid int64) (map[int64]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, path FROM areas WHERE election = ?`, eid)
+// stationsPerPart is the number of stations from which reading them in
+// parts is worth its goroutines.
+const stationsPerPart = 1 << 16
+
+// stationRows reads the stations of election eid with row ids in [from,
+// to], in row id order, and the row id of each one's area.
+func stationRows(ctx context.Context, q querier, eid, from, to int64) ([]actas.Station, []int64, error) {
+	// The election's stations are a range of row ids (created in one
+	// transaction): read in row id order, they need no sort. (+election
+	// keeps SQLite from choosing the (election, code) index, which would.)
+	rows, err := q.QueryContext(ctx, `SELECT code, area, registered, machines FROM stations
+		WHERE id BETWEEN ? AND ? AND +election = ? ORDER BY id`, from, to, eid)
 	if err != nil {
-		return nil, fmt.Errorf("areas: %w", err)
+		return nil, nil, fmt.Errorf("stations: %w", err)
 	}
 	defer rows.Close()
-	paths := map[int64]string{}
+	var out []actas.Station
+	var areas []int64
+	if to >= from {
+		out = make([]actas.Station, 0, to-from+1)
+		areas = make([]int64, 0, to-from+1)
+	}
+	for rows.Next() {
+		var st actas.Station
+		var area int64
+		if err := rows.Scan(&st.Code, &area, &st.Registered, &st.Machines); err != nil {
+			return nil, nil, fmt.Errorf("stations: %w", err)
+		}
+		out = append(out, st)
+		areas = append(areas, area)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("stations: %w", err)
+	}
+	return out, areas, nil
+}
+
+// areaIndex finds an area's path by row id: an election's areas are
+// created together, so their row ids are usually a range, held in a slice.
+type areaIndex struct {
+	first int64
+	paths []string         // by row id - first
+	found []bool           // whether paths holds that row id's
+	other map[int64]string // when the row ids are too sparse for the slice
+}
+
+func (x *areaIndex) path(id int64) (string, bool) {
+	if x.other != nil {
+		p, ok := x.other[id]
+		return p, ok
+	}
+	if id < x.first || id-x.first >= int64(len(x.paths)) || !x.found[id-x.first] {
+		return "", false
+	}
+	return x.paths[id-x.first], true
+}
+
+// areaPaths returns the path of every area of election eid by row id.
+func areaPaths(ctx context.Context, q querier, eid int64) (areaIndex, error) {
+	var x areaIndex
+	var n, lo, hi int64
+	if err := q.QueryRowContext(ctx, `SELECT count(*), coalesce(min(id), 0), coalesce(max(id), -1) FROM areas WHERE election = ?`,
+		eid).Scan(&n, &lo, &hi); err != nil {
+		return x, fmt.Errorf("areas: %w", err)
+	}
+	x.first = lo
+	if span := hi - lo + 1; span <= 2*n+1024 {
+		x.paths, x.found = make([]string, span), make([]bool, span)
+	} else {
+		x.other = make(map[int64]string, n)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, path FROM areas WHERE election = ?`, eid)
+	if err != nil {
+		return x, fmt.Errorf("areas: %w", err)
+	}
+	defer rows.Close()
 	for rows.Next() {
 		var id int64
 		var p string
 		if err := rows.Scan(&id, &p); err != nil {
-			return nil, fmt.Errorf("areas: %w", err)
+			return x, fmt.Errorf("areas: %w", err)
 		}
-		paths[id] = p
+		if x.other != nil {
+			x.other[id] = p
+		} else if id >= lo && id <= hi {
+			x.paths[id-lo], x.found[id-lo] = p, true
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("areas: %w", err)
+		return x, fmt.Errorf("areas: %w", err)
 	}
-	return paths, nil
+	return x, nil
 }

@@ -22,11 +22,20 @@ func (db *DB) LogEntries(ctx context.Context, election string, from, to int64, f
 	if err != nil {
 		return err
 	}
+	r := &entryReader{m: m}
+	var first []byte // entry 0
+	var firstErr error
+	if from == 0 && to > 0 {
+		// Before the read transaction: deriving entry 0 reads the
+		// stations on connections of their own (see readStations).
+		first, firstErr = r.election(ctx, db.r)
+	}
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("sqlite: log of %s: %w", election, err)
 	}
 	defer rollback(tx)
+	r.tx = tx
 	x, err := readLogExtent(ctx, tx.StmtContext(ctx, db.rq.logExtent), m, false)
 	if err != nil {
 		return fmt.Errorf("sqlite: log of %s: %w", election, err)
@@ -38,14 +47,12 @@ func (db *DB) LogEntries(ctx context.Context, election string, from, to int64, f
 	if from == to {
 		return nil
 	}
-	r := &entryReader{m: m, tx: tx}
 	next := from
 	if from == 0 {
-		entry, err := r.election(ctx)
-		if err != nil {
-			return unreadable(m, 0, err)
+		if firstErr != nil {
+			return unreadable(m, 0, firstErr)
 		}
-		if err := fn(0, entry); err != nil {
+		if err := fn(0, first); err != nil {
 			return err
 		}
 		next = 1
@@ -146,17 +153,17 @@ func (r *entryReader) encode(c *cursor) ([]byte, error) {
 }
 
 // election derives entry 0 from the election's document and stations as
-// stored now.
-func (r *entryReader) election(ctx context.Context) ([]byte, error) {
+// stored now, read from q.
+func (r *entryReader) election(ctx context.Context, q *sql.DB) ([]byte, error) {
 	var doc []byte
-	if err := r.tx.QueryRowContext(ctx, `SELECT document FROM elections WHERE id = ?`, r.m.id).Scan(&doc); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT document FROM elections WHERE id = ?`, r.m.id).Scan(&doc); err != nil {
 		return nil, fmt.Errorf("election: %w", err)
 	}
 	e := new(actas.Election)
 	if err := json.Unmarshal(doc, e); err != nil {
 		return nil, fmt.Errorf("election: stored document: %w", err)
 	}
-	stations, first, err := readStations(ctx, r.tx, r.m)
+	stations, first, err := readStations(ctx, q, r.m)
 	if err != nil {
 		return nil, err
 	}

@@ -348,6 +348,12 @@ const chunkEntries = bundleEntries
 // two cores busy.
 const chunkReaders = 2
 
+// chunksAhead is how many chunks each reader may read ahead of the checks:
+// enough (about 32,000 entries, 15 MB) for the other reader to keep going
+// while the first chunk waits for entry 0, which a store derives from all
+// the stations (seconds for a million).
+const chunksAhead = 8
+
 // readChunks reads entries [0, end) with their stored leaf hashes on
 // goroutines of their own, so that the next chunks are fetched while one
 // is checked, and delivers them in order. It stops after a chunk whose
@@ -356,7 +362,7 @@ func (v *logVerifier) readChunks(ctx context.Context, end int64) <-chan *chunk {
 	out := make(chan *chunk)
 	chans := make([]chan *chunk, chunkReaders)
 	for w := range chunkReaders {
-		chans[w] = make(chan *chunk, 2)
+		chans[w] = make(chan *chunk, chunksAhead)
 		go func() {
 			defer close(chans[w])
 			for k := int64(w); k*chunkEntries < end; k += chunkReaders {
