@@ -151,6 +151,11 @@ type ResultService interface {
 	// order of Sources.
 	Sources(election string) []Source
 
+	// Panel returns every station of the election, in creation order, with
+	// its current sheet of one source (a Source or Reconciled) for the
+	// contest: the input of the analyses.
+	Panel(election, contest string, source Source) (*Panel, error)
+
 	// MaxSeq returns the highest Seq tabulated for the election. It grows
 	// whenever results change, so readers may cache what they derive from
 	// results until it does.
