@@ -18,7 +18,7 @@ func TestBulletins(t *testing.T) {
 		{Contest: "governor", Bulletin: "cne-1", Choice: "nm", Votes: 1},
 	}
 	got := actas.Bulletins(c, totals)
-	u := actas.Unknown
+	u := int64(actas.Unknown)
 	want := []*actas.Bulletin{
 		{ID: "cne-1", Votes: []int64{5150092, u, u}, Blank: u, Null: u, Ballots: u, Voters: u, Registered: u},
 		{ID: "cne-1", Area: "Zulia", Votes: []int64{u, 900, u}, Blank: u, Null: u, Ballots: u, Voters: u, Registered: u},
