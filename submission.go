@@ -88,6 +88,12 @@ type OfficialTotal struct {
 	Area     string `json:"area"` // area path; "" for national
 	Choice   string `json:"choice"`
 	Votes    int64  `json:"votes"`
+	// What the bulletin says of itself, the same on each of its totals:
+	// when it was announced (zero when not known) and the share of
+	// stations it claims to cover, in millionths (968700 = 96.87%; 0 when
+	// not stated).
+	Announced   time.Time `json:"announced,omitzero"`
+	CoveragePPM int64     `json:"coverage_ppm,omitempty"`
 }
 
 // TotalFields are the non-choice figures an official total may state.

@@ -177,6 +177,14 @@ func EncodeTotal(election string, t *actas.OfficialTotal) []byte {
 	b = quoted(b, "area", actas.DisplayPath(t.Area))
 	b = line(b, "choice", t.Choice)
 	b = number(b, "votes", t.Votes)
+	// Optional lines, absent when not known: entries of totals stored
+	// without them keep their bytes and hashes.
+	if !t.Announced.IsZero() {
+		b = line(b, "announced", t.Announced.UTC().Format(time.RFC3339))
+	}
+	if t.CoveragePPM != 0 {
+		b = number(b, "coverage-ppm", t.CoveragePPM)
+	}
 	return b
 }
 
@@ -629,6 +637,24 @@ func (p *entryParser) parseTotal(e *Entry) {
 	t.Votes = p.number("votes")
 	if p.err == nil && t.Votes < 0 {
 		p.fail("votes %d is negative", t.Votes)
+	}
+	if p.err == nil && p.peek("announced") {
+		at, err := time.Parse(time.RFC3339, p.field("announced"))
+		switch {
+		case p.err != nil:
+		case err != nil:
+			p.fail("announced: not a time: %v", err)
+		case at.IsZero():
+			p.fail("announced: the zero time is written by leaving the line out")
+		default:
+			t.Announced = at.UTC()
+		}
+	}
+	if p.err == nil && p.peek("coverage-ppm") {
+		t.CoveragePPM = p.number("coverage-ppm")
+		if p.err == nil && (t.CoveragePPM <= 0 || t.CoveragePPM > 1_000_000) {
+			p.fail("coverage-ppm %d is not in 1 to 1000000", t.CoveragePPM)
+		}
 	}
 	e.Total = t
 }
