@@ -90,6 +90,21 @@ func (db *DB) migrate(ctx context.Context) error {
 			return err
 		}
 	}
+	return db.checkLogTables(ctx)
+}
+
+// checkLogTables refuses a database made by actas before the transparency
+// log, whose first migration created no log: its elections have no entries
+// to append to, and inventing them now would log, as received today, what
+// was received before.
+func (db *DB) checkLogTables(ctx context.Context) error {
+	var n int
+	if err := db.w.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('log_pages', 'checkpoints')`).Scan(&n); err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", db.path, err)
+	}
+	if n != 2 {
+		return actas.Errorf(actas.EINVALID, "%s was made by an earlier actas, without a transparency log: create a new database with actas init and import the same files again (the old one stays readable by that version)", db.path)
+	}
 	return nil
 }
 

@@ -148,6 +148,27 @@ func TestMigrations(t *testing.T) {
 		}
 	})
 
+	t.Run("a file from before the transparency log is refused with what to do", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "actas.db")
+		db, err := sqlite.Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		// What the first release's 0001_init.sql made lacks the log's tables.
+		if _, err := MustPlainSQL(t, path).Exec(`DROP TABLE log_pages; DROP TABLE checkpoints`); err != nil {
+			t.Fatal(err)
+		}
+		db, err = sqlite.Open(t.Context(), path)
+		if err == nil {
+			db.Close()
+			t.Fatal("Open accepted a database without log tables")
+		}
+		if actas.ErrorCode(err) != actas.EINVALID || !strings.Contains(actas.ErrorMessage(err), "actas init") {
+			t.Fatalf("Open error = %v (code %s), want invalid, saying to run actas init", err, actas.ErrorCode(err))
+		}
+	})
+
 	t.Run("a file that is not a database is refused", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "stations.csv")
 		text := "station,registered,state\n" + strings.Repeat("001,500,Zulia\n", 20)
