@@ -2,6 +2,7 @@ package actas
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -45,10 +46,15 @@ type SubmissionStore interface {
 	// a Seq and the outcome is New, or Differing when that source
 	// stated other numbers before. progress, when not nil, is called now and
 	// then with the number of submissions handled so far.
+	// Evidence of kind "photo" must name (SHA256) a file stored for the
+	// election (see EvidenceStore), whatever the submission's outcome.
 	// Errors: ENOTFOUND for an unknown election; EINVALID for an unknown
 	// station, contest or source, a sheet failing CheckForm, flags without a
-	// name or evidence that is not UTF-8 (nothing is stored); EINTERNAL when
-	// the election's log is damaged (its rows and hashes disagree).
+	// name, evidence that is not UTF-8, a photo whose name is not
+	// ValidSHA256, or a photo the election does not store (naming the
+	// station and the hash, with a *MissingPhotoError as the cause);
+	// nothing is stored. EINTERNAL when the election's log is damaged (its
+	// rows and hashes disagree).
 	Submit(ctx context.Context, election string, subs []*Submission, progress func(done int)) ([]Outcome, error)
 
 	// Submissions calls fn with every submission of the election whose Seq
@@ -141,6 +147,41 @@ type Checkpoint struct {
 	Created time.Time `json:"created"` // when it was kept (UTC)
 }
 
+// EvidenceStore keeps the files that back submissions (photos of sheets),
+// by content: a file is named by the lowercase hex SHA-256 of its bytes,
+// stored once per election, and never changed or deleted. A submission's
+// log entry commits to the names of its photos, so the entry and the file
+// vouch for each other.
+type EvidenceStore interface {
+	// PutEvidence stores data as a file of the election and returns its
+	// name. Storing the same bytes again returns the same name and stores
+	// nothing. Errors: ENOTFOUND for an unknown election; EINVALID when
+	// EvidenceType refuses data (empty, larger than MaxEvidenceSize, or not
+	// of a type of EvidenceTypes).
+	PutEvidence(ctx context.Context, election string, data []byte) (sha256 string, err error)
+
+	// Evidence returns the election's file named sha256 and its media type
+	// (one of EvidenceTypes), after checking that the bytes still hash to
+	// the name. Errors: EINVALID for a name that is not ValidSHA256;
+	// ENOTFOUND for an unknown election or file; EINTERNAL naming the file
+	// when its bytes or media type no longer match (the store was changed
+	// behind the program's back).
+	Evidence(ctx context.Context, election, sha256 string) (mediaType string, data []byte, err error)
+}
+
+// MissingPhotoError is the cause of the EINVALID error Submit returns for
+// a photo the election does not store, so that a caller can tell its user
+// how to store it.
+type MissingPhotoError struct {
+	Election string
+	Station  string // of the first submission naming the photo
+	SHA256   string
+}
+
+func (e *MissingPhotoError) Error() string {
+	return fmt.Sprintf("station %s: photo sha256:%s is not stored in election %s", e.Station, e.SHA256, e.Election)
+}
+
 // Store is everything a storage backend provides. Every backend passes the
 // storetest conformance suite.
 type Store interface {
@@ -148,5 +189,6 @@ type Store interface {
 	SubmissionStore
 	OfficialStore
 	LogStore
+	EvidenceStore
 	Close() error
 }

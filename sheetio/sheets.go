@@ -3,6 +3,8 @@ package sheetio
 import (
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/actasproject/actas"
 )
@@ -27,6 +29,11 @@ import (
 // actas.Unknown. The same station may appear several times: a later row is a
 // correction, which the store keeps as a differing submission.
 //
+// An optional photos column names the photos of each sheet: the names of
+// files stored as evidence (64 lowercase hex digits, their SHA-256),
+// separated by spaces; Evidence returns them. In an election with a choice
+// named photos, that column is the choice's.
+//
 // A file is accepted whole or not at all: a caller reads until io.EOF and
 // stores nothing if Read returns any other error.
 type SheetReader struct {
@@ -34,7 +41,7 @@ type SheetReader struct {
 	stations StationLookup
 
 	station, blank, null, ballots int
-	contest, voters               int // -1 when absent
+	contest, voters, photos       int // -1 when absent
 
 	only      *sheetLayout              // the one contest, without a contest column
 	want      string                    // contest every row must name ("": any)
@@ -43,7 +50,8 @@ type SheetReader struct {
 	layouts   map[string]*sheetLayout   // by contest id, built on first use
 	choiceCol map[string]int            // choice column by choice id
 
-	last *actas.Station // the station of the sheet Read returned last
+	last     *actas.Station   // the station of the sheet Read returned last
+	evidence []actas.Evidence // the photos of the sheet Read returned last
 
 	// Sheets and their votes are carved out of slabs: two allocations per
 	// slabSheets rows instead of two per row.
@@ -80,7 +88,7 @@ func NewSheetReader(r io.Reader, file string, e *actas.Election, contest string,
 	}
 	sr := &SheetReader{
 		f: f, stations: stations, want: contest,
-		station: -1, blank: -1, null: -1, ballots: -1, contest: -1, voters: -1,
+		station: -1, blank: -1, null: -1, ballots: -1, contest: -1, voters: -1, photos: -1,
 		contests:  make(map[string]*actas.Contest, len(e.Contests)),
 		layouts:   make(map[string]*sheetLayout),
 		choiceCol: make(map[string]int),
@@ -92,6 +100,9 @@ func NewSheetReader(r io.Reader, file string, e *actas.Election, contest string,
 	fixed := map[string]*int{
 		"station": &sr.station, "blank": &sr.blank, "null": &sr.null, "ballots": &sr.ballots,
 		"contest": &sr.contest, "voters": &sr.voters,
+	}
+	if !hasChoice(e, photosColumn) {
+		fixed[photosColumn] = &sr.photos
 	}
 	for col, name := range f.header {
 		if p, ok := fixed[name]; ok {
@@ -130,7 +141,7 @@ func NewSheetReader(r io.Reader, file string, e *actas.Election, contest string,
 	}
 
 	if len(missing) > 0 {
-		return nil, f.headerError(-1, "missing column(s) %s; the columns are station, contest, the choices of the contests in the file, blank, null, ballots, and optionally voters", joinList(missing))
+		return nil, f.headerError(-1, "missing column(s) %s; the columns are station, contest, the choices of the contests in the file, blank, null, ballots, and optionally voters and photos", joinList(missing))
 	}
 	all := map[string]bool{}
 	for _, c := range e.Contests {
@@ -148,7 +159,20 @@ func NewSheetReader(r io.Reader, file string, e *actas.Election, contest string,
 
 // sheetColumns describes the columns of a sheets file of contest c.
 func sheetColumns(c *actas.Contest) string {
-	return fmt.Sprintf("the columns are station, the choices of contest %s (%s), blank, null, ballots, and optionally voters and contest", c.ID, joinList(c.ChoiceIDs()))
+	return fmt.Sprintf("the columns are station, the choices of contest %s (%s), blank, null, ballots, and optionally voters, contest and photos", c.ID, joinList(c.ChoiceIDs()))
+}
+
+// photosColumn names the optional column of a sheet's photos.
+const photosColumn = "photos"
+
+// hasChoice reports whether a contest of e has a choice with id.
+func hasChoice(e *actas.Election, id string) bool {
+	for i := range e.Contests {
+		if e.Contests[i].ChoiceIndex(id) >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func contestIDs(e *actas.Election) []string {
@@ -220,6 +244,7 @@ func (sr *SheetReader) Read() (*actas.Sheet, error) {
 
 	s := sr.newSheet(len(l.cols))
 	sr.last = st
+	sr.evidence = nil
 	s.Station = st.Code
 	s.Contest = l.contest.ID
 	for i, col := range l.cols {
@@ -248,8 +273,32 @@ func (sr *SheetReader) Read() (*actas.Sheet, error) {
 			return nil, sr.f.fieldError(sr.voters, "%s; leave it empty when the sheet does not state it", countProblem(rec[sr.voters]))
 		}
 	}
+	if sr.photos >= 0 && rec[sr.photos] != "" {
+		if err := sr.readPhotos(rec[sr.photos]); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
+
+// readPhotos sets the evidence of the current row from its photos cell:
+// names separated by spaces, each kept once, in order.
+func (sr *SheetReader) readPhotos(cell string) error {
+	for _, name := range strings.Fields(cell) {
+		if !actas.ValidSHA256(name) {
+			return sr.f.fieldError(sr.photos, "%s is not the name of a stored photo: names are 64 lowercase hexadecimal digits (a SHA-256, as `actas evidence add` prints it), several separated by spaces", quoteValue(name))
+		}
+		if !slices.ContainsFunc(sr.evidence, func(ev actas.Evidence) bool { return ev.SHA256 == name }) {
+			sr.evidence = append(sr.evidence, actas.Evidence{Kind: "photo", SHA256: name})
+		}
+	}
+	return nil
+}
+
+// Evidence returns the photos of the sheet Read returned last, in the
+// order the row names them, or nil when it names none. The slice is the
+// caller's.
+func (sr *SheetReader) Evidence() []actas.Evidence { return sr.evidence }
 
 // Station returns the station of the sheet Read returned last (nil before
 // the first): callers that check sheets against their station need not look
@@ -273,7 +322,9 @@ func (sr *SheetReader) newSheet(n int) *actas.Sheet {
 }
 
 // ReadSheets reads a whole sheets file (see SheetReader and NewSheetReader).
-// It returns every sheet in file order, or none and the first error.
+// It returns every sheet in file order, or none and the first error. It
+// checks the photos column but returns the sheets only: a SheetReader gives
+// each sheet's photos too.
 func ReadSheets(r io.Reader, file string, e *actas.Election, contest string, stations StationLookup) ([]*actas.Sheet, error) {
 	sr, err := NewSheetReader(r, file, e, contest, stations)
 	if err != nil {

@@ -257,17 +257,28 @@ func FuzzReadSheets(f *testing.F) {
 	f.Add([]byte("station,contest,eg,nm,lm,yes,no,blank,null,ballots\n0101,president,200,100,5,,,3,2,310\nZulia,recall,,,,1,2,0,0,3\n"), uint8(0))
 	f.Add([]byte("station,yes,no,blank,null,ballots,voters\n\"Zulia\",1,2,0,0,3,\n"), uint8(3))
 	f.Add([]byte("station,eg,nm,lm,blank,null,ballots\n0101,1.5,-2,,0,0,\"6\n"), uint8(1))
+	f.Add([]byte("station,eg,nm,lm,blank,null,ballots,photos\n0101,200,100,5,3,2,310,"+photoName(1)+" "+photoName(2)+"\n0102,1,2,3,0,0,6,\n0201,1,2,3,0,0,6,"+photoName(1)+" x\n"), uint8(1))
 	// Read-only in every run: built once.
 	e := MustSampleElection(f)
 	_, idx := MustSampleIndex(f)
 	f.Fuzz(func(t *testing.T, data []byte, pick uint8) {
 		contest := fuzzContest(e, pick)
-		sheets, err := sheetio.ReadSheets(bytes.NewReader(data), "sheets.csv", e, contest, idx.Station)
+		subs, err := readSubmissions(data, e, contest, idx)
 		if err != nil {
 			wantMalformed(t, err)
 			return
 		}
-		if len(sheets) == 0 {
+		// ReadSheets reads the same sheets.
+		sheets, err := sheetio.ReadSheets(bytes.NewReader(data), "sheets.csv", e, contest, idx.Station)
+		if err != nil || len(sheets) != len(subs) {
+			t.Fatalf("ReadSheets read %d sheets (%v), a SheetReader %d", len(sheets), err, len(subs))
+		}
+		for i := range subs {
+			if !reflect.DeepEqual(*sheets[i], subs[i].Sheet) {
+				t.Fatalf("sheet %d: ReadSheets read %+v, a SheetReader %+v", i+1, *sheets[i], subs[i].Sheet)
+			}
+		}
+		if len(subs) == 0 {
 			return
 		}
 		// Write back with the contests present; a contest column whenever
@@ -275,35 +286,26 @@ func FuzzReadSheets(f *testing.F) {
 		cols := sheetio.SheetColumns{Contest: contest == ""}
 		var contests []*actas.Contest
 		for i := range e.Contests {
-			for _, s := range sheets {
-				if s.Contest == e.Contests[i].ID {
+			for _, s := range subs {
+				if s.Sheet.Contest == e.Contests[i].ID {
 					contests = append(contests, &e.Contests[i])
 					break
 				}
 			}
 		}
-		for _, s := range sheets {
-			cols.Voters = cols.Voters || s.Voters != actas.Unknown
+		for _, s := range subs {
+			cols.Voters = cols.Voters || s.Sheet.Voters != actas.Unknown
 		}
 		var buf bytes.Buffer
-		sw, err := sheetio.NewSheetWriter(&buf, cols, contests...)
-		if err != nil {
-			t.Fatal(err)
+		if err := sheetio.WriteSheets(&buf, cols, subs, contests...); err != nil {
+			t.Fatalf("writing what was read: %v", err)
 		}
-		for _, s := range sheets {
-			if err := sw.Write(s); err != nil {
-				t.Fatalf("writing what was read: %v", err)
-			}
-		}
-		if err := sw.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		again, err := sheetio.ReadSheets(&buf, "sheets.csv", e, contest, idx.Station)
+		again, err := readSubmissions(buf.Bytes(), e, contest, idx)
 		if err != nil {
 			t.Fatalf("reading what was written: %v\n%s", err, buf.Bytes())
 		}
-		if !reflect.DeepEqual(again, sheets) {
-			t.Fatalf("round trip changed the sheets:%s\n%s", dump(sheets), dump(again))
+		if !reflect.DeepEqual(again, subs) {
+			t.Fatalf("round trip changed the sheets:%s\n%s", dumpSubs(subs), dumpSubs(again))
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/actasproject/actas"
@@ -173,6 +174,9 @@ type SheetColumns struct {
 	// Voters writes a voters column (empty for actas.Unknown). Without it,
 	// sheets' Voters are left out and read back as actas.Unknown.
 	Voters bool
+	// Photos writes a photos column: the names of the photos of each
+	// sheet written with WriteSubmission (see SheetReader).
+	Photos bool
 }
 
 // SheetWriter writes a sheets CSV one sheet at a time, without allocating
@@ -182,6 +186,7 @@ type SheetWriter struct {
 	cols     SheetColumns
 	width    int                    // choice columns
 	contests map[string]*sheetOrder // by contest id
+	photos   []string               // scratch for a row's photo names
 }
 
 // sheetOrder maps the choice columns to a contest's votes.
@@ -191,9 +196,10 @@ type sheetOrder struct {
 }
 
 // NewSheetWriter writes the header of a sheets file for the given contests:
-// `station[,contest],<choice ids>,blank,null,ballots[,voters]`, where the
-// choice columns are the contests' choices in ballot order, each id once.
-// Several contests need cols.Contest.
+// `station[,contest],<choice ids>,blank,null,ballots[,voters][,photos]`,
+// where the choice columns are the contests' choices in ballot order, each
+// id once. Several contests need cols.Contest; a photos column needs that no
+// choice is named photos.
 func NewSheetWriter(w io.Writer, cols SheetColumns, contests ...*actas.Contest) (*SheetWriter, error) {
 	if len(contests) == 0 {
 		return nil, actas.Errorf(actas.EINVALID, "sheets file: no contest")
@@ -215,6 +221,9 @@ func NewSheetWriter(w io.Writer, cols SheetColumns, contests ...*actas.Contest) 
 		for _, ch := range c.Choices {
 			if !actas.ValidID(ch.ID) || hasString([]string{"station", "contest", "blank", "null", "ballots", "voters", "registered", "national"}, ch.ID) {
 				return nil, actas.Errorf(actas.EINVALID, "sheets file: contest %s: choice id %s cannot be a column", c.ID, quoteValue(ch.ID))
+			}
+			if cols.Photos && ch.ID == photosColumn {
+				return nil, actas.Errorf(actas.EINVALID, "sheets file: contest %s has a choice named %s, so the file cannot have a photos column", c.ID, photosColumn)
 			}
 			if _, ok := colOf[ch.ID]; !ok {
 				colOf[ch.ID] = len(ids)
@@ -248,13 +257,40 @@ func NewSheetWriter(w io.Writer, cols SheetColumns, contests ...*actas.Contest) 
 	if cols.Voters {
 		sw.o.text("voters")
 	}
+	if cols.Photos {
+		sw.o.text(photosColumn)
+	}
 	sw.o.end()
 	return sw, nil
 }
 
 // Write writes one sheet: of one of the writer's contests, with one count
-// per choice.
-func (sw *SheetWriter) Write(s *actas.Sheet) error {
+// per choice. Its photos cell, if the file has one, is empty.
+func (sw *SheetWriter) Write(s *actas.Sheet) error { return sw.write(s, nil) }
+
+// WriteSubmission writes sub's sheet, as Write does, with the names of its
+// photos (its evidence of kind "photo", each once) in the photos column.
+// Other kinds of evidence are not written: a sheets file has no column for
+// them. Errors: EINVALID for a photo whose name is not actas.ValidSHA256,
+// or photos in a file without a photos column.
+func (sw *SheetWriter) WriteSubmission(sub *actas.Submission) error {
+	return sw.write(&sub.Sheet, sub.Evidence)
+}
+
+func (sw *SheetWriter) write(s *actas.Sheet, evidence []actas.Evidence) error {
+	photos := 0
+	for _, ev := range evidence {
+		if ev.Kind != "photo" {
+			continue
+		}
+		if !actas.ValidSHA256(ev.SHA256) {
+			return actas.Errorf(actas.EINVALID, "station %s: photo %s is not the name of an evidence file (64 lowercase hexadecimal digits)", s.Station, quoteValue(ev.SHA256))
+		}
+		photos++
+	}
+	if photos > 0 && !sw.cols.Photos {
+		return actas.Errorf(actas.EINVALID, "station %s: the sheet has photos and the file has no photos column", s.Station)
+	}
 	so, ok := sw.contests[s.Contest]
 	if !ok {
 		return actas.Errorf(actas.EINVALID, "station %s: contest %s is not one this file was opened for", s.Station, quoteValue(s.Contest))
@@ -304,8 +340,38 @@ func (sw *SheetWriter) Write(s *actas.Sheet) error {
 			sw.o.count(s.Voters)
 		}
 	}
+	if sw.cols.Photos {
+		sw.photos = sw.photos[:0]
+		for _, ev := range evidence {
+			if ev.Kind == "photo" && !slices.Contains(sw.photos, ev.SHA256) {
+				sw.photos = append(sw.photos, ev.SHA256)
+			}
+		}
+		sw.o.text(strings.Join(sw.photos, " "))
+	}
 	sw.o.end()
 	return nil
+}
+
+// WriteSheets writes a whole sheets file of submissions (their sheets and
+// photos) for the given contests, as NewSheetWriter and WriteSubmission do,
+// with a photos column when any submission has a photo.
+func WriteSheets(w io.Writer, cols SheetColumns, subs []*actas.Submission, contests ...*actas.Contest) error {
+	for _, sub := range subs {
+		for _, ev := range sub.Evidence {
+			cols.Photos = cols.Photos || ev.Kind == "photo"
+		}
+	}
+	sw, err := NewSheetWriter(w, cols, contests...)
+	if err != nil {
+		return err
+	}
+	for _, sub := range subs {
+		if err := sw.WriteSubmission(sub); err != nil {
+			return err
+		}
+	}
+	return sw.Flush()
 }
 
 // Flush writes out buffered sheets; call it once after the last Write.

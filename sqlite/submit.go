@@ -77,6 +77,7 @@ type batch struct {
 	known    map[sheetKey]int32   // the first known digest of each key
 	more     map[sheetKey][]int32 // further known digests: rare, a source changing its numbers
 	pairs    []uint32             // per contest, a bit per source present in the batch
+	photos   map[string]int32     // photo names → first submission naming them; nil without photos (evidence.go)
 
 	// unlogged skips the log: only this package's benchmarks set it
 	// (export_test.go), to measure what the log costs an import.
@@ -134,6 +135,9 @@ func newBatch(m *electionMeta, election string, subs []*actas.Submission) (*batc
 			return nil, actas.Errorf(actas.EINVALID, "station %s: %v", s.Sheet.Station, err)
 		}
 		if err := checkLogged(s); err != nil {
+			return nil, err
+		}
+		if err := b.notePhotos(i, s); err != nil {
 			return nil, err
 		}
 		slot, ok := b.codes[s.Sheet.Station]
@@ -369,6 +373,9 @@ func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submiss
 			return nil, err
 		}
 		return nil, fmt.Errorf("sqlite: submit to %s: stations: %w", election, err)
+	}
+	if err := b.checkPhotos(ctx, tx); err != nil {
+		return nil, err
 	}
 	lg, err := newLogAppender(ctx, b.st, m)
 	if err != nil {

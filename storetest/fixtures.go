@@ -1,7 +1,12 @@
 package storetest
 
 import (
+	"bytes"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"testing"
 	"time"
 
 	"github.com/actasproject/actas"
@@ -101,4 +106,30 @@ func File(source actas.Source, seed int64) []*actas.Submission {
 		}
 	}
 	return subs
+}
+
+// Photo returns a small PNG image; seed varies its pixels (photos with
+// different seeds differ).
+func Photo(seed int) []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, 4, 3))
+	for i := range img.Pix {
+		img.Pix[i] = byte(seed*31 + i*7)
+	}
+	img.Set(0, 0, color.NRGBA{R: byte(seed), G: byte(seed >> 8), B: byte(seed >> 16), A: 255})
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		panic(fmt.Sprintf("storetest: encode a PNG: %v", err)) // cannot fail writing to memory
+	}
+	return buf.Bytes()
+}
+
+// MustPutPhoto stores Photo(seed) as evidence of the election and returns
+// its name.
+func MustPutPhoto(tb testing.TB, s actas.Store, election string, seed int) string {
+	tb.Helper()
+	name, err := s.PutEvidence(tb.Context(), election, Photo(seed))
+	if err != nil {
+		tb.Fatalf("PutEvidence(photo %d): %v", seed, err)
+	}
+	return name
 }

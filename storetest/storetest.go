@@ -29,6 +29,8 @@
 //     needs COLLATE "C"); in Snapshots an area sorts before a station of the
 //     same text.
 //   - Lists with nothing in them are empty, not errors.
+//   - Submit refuses a batch in which any submission names a photo the
+//     election does not store, also one it would find already present.
 package storetest
 
 import (
@@ -69,6 +71,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("concurrency", func(t *testing.T) { testConcurrency(t, b) })
 	t.Run("persistence", func(t *testing.T) { testPersistence(t, b) })
 	t.Run("log", func(t *testing.T) { testLog(t, b) })
+	t.Run("evidence", func(t *testing.T) { testEvidence(t, b) })
 }
 
 // handle closes its store once, whether the test or the cleanup asks first.

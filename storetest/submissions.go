@@ -190,6 +190,7 @@ func testSubmissions(t *testing.T, b Backend) {
 
 	t.Run("every field reads back as submitted", func(t *testing.T) {
 		s := MustOpenWithElection(t, b, e)
+		photo1, photo2 := MustPutPhoto(t, s, e, 1), MustPutPhoto(t, s, e, 2)
 		full := &actas.Submission{
 			Source:    actas.Official,
 			Sheet:     actas.Sheet{Station: "005", Contest: "president", Votes: []int64{0, 9_000_000_000, 1}, Blank: 4, Null: 5, Ballots: 7, Voters: actas.Unknown},
@@ -198,7 +199,7 @@ func testSubmissions(t *testing.T, b Backend) {
 			Origin:    "import actas.csv sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 			Received:  time.Date(2024, 7, 29, 0, 6, 59, 987654321, time.FixedZone("VET", -4*60*60)),
 			Evidence: []actas.Evidence{
-				{Kind: "photo", SHA256: "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"},
+				{Kind: "photo", SHA256: photo1},
 				{Kind: "link", URL: "https://example.org/acta/005.jpg?size=full&x=\"quoted\""},
 				{Kind: "qr", Text: "0005!1,2,3\n\tñ"},
 			},
@@ -213,7 +214,7 @@ func testSubmissions(t *testing.T, b Backend) {
 			Sheet:     Sheet("P02", "president", 0),
 			Submitter: "witness:17",
 			Received:  time.Date(2024, 7, 28, 22, 0, 0, 1000, time.UTC),
-			Evidence:  []actas.Evidence{{Kind: "photo", SHA256: "b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c"}},
+			Evidence:  []actas.Evidence{{Kind: "photo", SHA256: photo2}, {Kind: "photo", SHA256: photo1}},
 		}
 		MustSubmit(t, s, e, full, plain, photo)
 		got := MustSubmissions(t, s, e)

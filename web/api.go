@@ -388,9 +388,13 @@ func (s *Server) apiStation(w http.ResponseWriter, r *http.Request) {
 		ac := apiStationContest{Contest: sc.c.ID, State: sc.res.State, From: sc.res.From, Sheet: sheetJSON(sc.c, sc.res.Sheet),
 			Flags: sc.res.Flags.Names(), Current: cur, Submissions: []apiSubmission{}}
 		for _, sub := range sc.subs {
-			ev := sub.Evidence
-			if ev == nil {
-				ev = []actas.Evidence{}
+			// A copy: photos gain the URL they are served at.
+			ev := make([]actas.Evidence, len(sub.Evidence))
+			for i, x := range sub.Evidence {
+				if x.Kind == "photo" && actas.ValidSHA256(x.SHA256) {
+					x.URL = evidenceURL(e.ID, x.SHA256)
+				}
+				ev[i] = x
 			}
 			ac.Submissions = append(ac.Submissions, apiSubmission{Seq: sub.Seq, Source: sub.Source,
 				Received: sub.Received.In(e.loc).Format(time.RFC3339), Submitter: sub.Submitter, Origin: sub.Origin,

@@ -8,7 +8,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/storetest"
 	"github.com/actasproject/actas/web/webtest"
 	"github.com/chromedp/chromedp"
 )
@@ -51,6 +54,36 @@ func TestBrowser(t *testing.T) {
 		webtest.SwitchLanguage(t, ctx, "en")
 	})
 
+	t.Run("a stored photo shows as a thumbnail linking to it", func(t *testing.T) {
+		// An audit of a station not shown yet (its page is not cached),
+		// with a photo: the server already running serves it (a second
+		// server would take seconds to close), and the phone test below
+		// checks the page with it.
+		st := f.Stations[len(f.Stations)/2]
+		name, err := f.Store.PutEvidence(t.Context(), e.ID, storetest.Photo(7))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &e.Contests[0]
+		sub := &actas.Submission{Source: actas.Audit, Submitter: "import", Origin: "browser test", Received: time.Now().UTC(),
+			Sheet:    actas.Sheet{Station: st.Code, Contest: c.ID, Votes: make([]int64, len(c.Choices)), Voters: actas.Unknown},
+			Evidence: []actas.Evidence{{Kind: "photo", SHA256: name}}}
+		if _, err := f.Store.Submit(t.Context(), e.ID, []*actas.Submission{sub}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Tab.Add(sub); err != nil {
+			t.Fatal(err)
+		}
+		webtest.Do(t, ctx, "open the station with a photo", chromedp.Navigate(strings.TrimSuffix(base, "/")+stationURL(e.ID, st.Code)),
+			webtest.HeadingIs("Station "+st.Code),
+			chromedp.Evaluate[chromedp.Void](`document.querySelector("a.photo img").scrollIntoView()`),
+			// Loaded and decoded under the page's Content-Security-Policy.
+			webtest.WaitFor(`document.querySelector("a.photo img").complete && document.querySelector("a.photo img").naturalWidth === 4`))
+		if href := webtest.Eval[string](t, ctx, `document.querySelector("a.photo").getAttribute("href")`); href != evidenceURL(e.ID, name) {
+			t.Errorf("the thumbnail links to %q, want %q", href, evidenceURL(e.ID, name))
+		}
+	})
+
 	t.Run("nothing overflows a phone's width", func(t *testing.T) {
 		_, states := f.mustArea(t, f.contest(), "reconciled", "")
 		lowest, err := f.Tab.Level(e.ID, f.contest(), "reconciled", e.Levels[len(e.Levels)-1], "")
@@ -62,6 +95,7 @@ func TestBrowser(t *testing.T) {
 			"state":    areaURL(e.ID, states[0].Path),
 			"center":   areaURL(e.ID, lowest[0].Path),
 			"station":  stationURL(e.ID, code),
+			"photo":    stationURL(e.ID, f.Stations[len(f.Stations)/2].Code),
 			"search":   searchURL(e.ID) + "?q=san",
 		}
 		dir := os.Getenv("ACTAS_SCREENSHOTS") // keep them to look at

@@ -19,6 +19,8 @@
 //	/e/{election}/search?q=             search by station code or area name
 //	/e/{election}/log                   the transparency log: latest checkpoint, verifier key, how to verify
 //	/e/{election}/log/{index}           one log entry with its inclusion proof
+//	/evidence/{election}/{sha256}       a stored evidence file (a photo of a sheet) named by its SHA-256,
+//	                                    served as stored, sandboxed, cached as immutable
 //	/static/…                           CSS and icon
 //
 // Each area name is its own path-escaped segment, so a name containing '/'
@@ -45,7 +47,8 @@
 //	                                                   (within ?area=; ?limit=N&page=P pages through it);
 //	                                                   ?contest=, ?source=; ?format=csv for its CSV form
 //	/api/v1/elections/{election}/areas/{name}/…        what the area page shows
-//	/api/v1/elections/{election}/stations/{station}    a station with every submission
+//	/api/v1/elections/{election}/stations/{station}    a station with every submission; each photo of its
+//	                                                   evidence has the url it is served at
 //	/api/v1/elections/{election}/search?q=             search hits
 //	/api/v1/elections/{election}/stations.csv          every station (stations.csv), whose digest the
 //	                                                   log's first entry holds

@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"html"
 	"io"
 	"log/slog"
@@ -17,6 +19,7 @@ import (
 	"github.com/actasproject/actas"
 	"github.com/actasproject/actas/simulate"
 	"github.com/actasproject/actas/sqlite"
+	"github.com/actasproject/actas/storetest"
 	"github.com/actasproject/actas/tabulate"
 )
 
@@ -31,10 +34,10 @@ type fixture struct {
 	Handler  http.Handler
 }
 
-// MustLoad stores a dataset the way `actas import` does (flags checked,
-// submitter and origin set), tabulates every accepted submission, and
-// builds a server over both.
-func MustLoad(tb testing.TB, ds *actas.Dataset) *fixture {
+// MustLoad stores a dataset the way `actas import` does (evidence files
+// first, flags checked, submitter and origin set), tabulates every accepted
+// submission, and builds a server over both.
+func MustLoad(tb testing.TB, ds *actas.Dataset, files ...[]byte) *fixture {
 	tb.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "actas.db"))
@@ -45,6 +48,11 @@ func MustLoad(tb testing.TB, ds *actas.Dataset) *fixture {
 	e := ds.Election
 	if err := db.CreateElection(ctx, e, ds.Stations); err != nil {
 		tb.Fatalf("create election: %v", err)
+	}
+	for i, f := range files {
+		if _, err := db.PutEvidence(ctx, e.ID, f); err != nil {
+			tb.Fatalf("evidence file %d: %v", i+1, err)
+		}
 	}
 	tab := tabulate.New(tabulate.DefaultRules())
 	if err := tab.AddElection(e, ds.Stations); err != nil {
@@ -150,7 +158,7 @@ func handmade() *actas.Dataset {
 		// 0101: the witness copy says 700 for a; the official one 500; its
 		// sum does not add up (flagged).
 		sub(actas.Witness, sheet(hmConflict, "president", []int64{700, 300, 20}, 5, 5, 1030, actas.Unknown),
-			actas.Evidence{Kind: "photo", SHA256: strings.Repeat("ab", 32)},
+			actas.Evidence{Kind: "photo", SHA256: hmPhotoName()},
 			actas.Evidence{Kind: "link", URL: "https://example.org/actas/0101.jpg"},
 			actas.Evidence{Kind: "link", URL: "javascript:alert(1)"},
 			actas.Evidence{Kind: "qr", Text: "0101|700|300|20"}),
@@ -171,10 +179,18 @@ func handmade() *actas.Dataset {
 	return &actas.Dataset{Election: e, Stations: stations, Sheets: subs, Totals: totals}
 }
 
+// hmPhoto is the photo of station 0101's witness sheet.
+func hmPhoto() []byte { return storetest.Photo(101) }
+
+func hmPhotoName() string {
+	sum := sha256.Sum256(hmPhoto())
+	return hex.EncodeToString(sum[:])
+}
+
 // MustHandmade loads the handmade election.
 func MustHandmade(tb testing.TB) *fixture {
 	tb.Helper()
-	return MustLoad(tb, handmade())
+	return MustLoad(tb, handmade(), hmPhoto())
 }
 
 // response is what a client received.

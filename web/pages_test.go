@@ -219,15 +219,28 @@ func TestStationPageShowsEverySubmission(t *testing.T) {
 			t.Errorf("summary of differences missing")
 		}
 	})
-	t.Run("evidence links but never embeds", func(t *testing.T) {
+	t.Run("evidence links, and embeds only the photos stored here", func(t *testing.T) {
 		if !slices.ContainsFunc(links(page), func(a anchor) bool { return a.Href == "https://example.org/actas/0101.jpg" }) {
 			t.Errorf("published image is not a link")
 		}
-		if strings.Contains(page, `href="javascript:`) || strings.Contains(page, "<img") {
-			t.Errorf("evidence embedded or linked unsafely")
+		if strings.Contains(page, `href="javascript:`) {
+			t.Errorf("evidence linked unsafely")
 		}
-		if !strings.Contains(body, "sha256:"+strings.Repeat("ab", 32)) || !strings.Contains(body, "0101|700|300|20") {
-			t.Errorf("photo digest or QR payload missing")
+		photo := evidenceURL(hmID, hmPhotoName())
+		imgs := regexp.MustCompile(`<img [^>]*>`).FindAllString(page, -1)
+		if len(imgs) != 1 || !strings.Contains(imgs[0], `src="`+photo+`"`) || !strings.Contains(imgs[0], `loading="lazy"`) || !strings.Contains(imgs[0], `alt="`) {
+			t.Errorf("images %q, want one lazy thumbnail of %s with a text alternative", imgs, photo)
+		}
+		if !slices.ContainsFunc(links(page), func(a anchor) bool { return a.Href == photo && strings.Contains(a.Text, "sha256:"+hmPhotoName()) }) {
+			t.Errorf("the photo is not a link to %s naming its digest", photo)
+		}
+		if !strings.Contains(body, "0101|700|300|20") {
+			t.Errorf("QR payload missing")
+		}
+		// The link leads to the photo itself.
+		r := f.get(t, photo).mustOK(t, photo)
+		if r.Header.Get("Content-Type") != "image/png" || r.Body != string(hmPhoto()) {
+			t.Errorf("GET %s: %s, %d bytes; want the stored PNG", photo, r.Header.Get("Content-Type"), len(r.Body))
 		}
 	})
 	t.Run("station facts", func(t *testing.T) {

@@ -148,6 +148,7 @@ func (s *Server) routes(static http.Handler) *http.ServeMux {
 	mux.HandleFunc("GET /e/{election}/search", s.cached(s.handleSearch))
 	mux.HandleFunc("GET /e/{election}/log", s.handleLog)
 	mux.HandleFunc("GET /e/{election}/log/{index}", s.handleEntry)
+	mux.HandleFunc("GET /evidence/{election}/{sha256}", s.handleEvidence) // not cached: files are large, and cached by browsers
 	mux.Handle("GET /static/", static)
 	mux.HandleFunc("GET /", s.handleNotFound)
 

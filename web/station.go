@@ -203,8 +203,9 @@ type subView struct {
 
 type evidenceView struct {
 	Kind string
-	Href string // a link to follow (http or https only)
+	Href string // a link to follow (http or https only, or a stored file)
 	Text string
+	Img  string // a stored photo to show as a thumbnail
 }
 
 func (s *Server) stationView(r *http.Request, l *locale, d *stationData) *stationView {
@@ -288,7 +289,7 @@ func compare(l *locale, e *election, sc *stationContest) *stationContestView {
 			sv.Flags = append(sv.Flags, l.t("flag."+name))
 		}
 		for _, x := range sub.Evidence {
-			sv.Evidence = append(sv.Evidence, evidenceOf(l, x))
+			sv.Evidence = append(sv.Evidence, evidenceOf(l, e.ID, x))
 		}
 		cv.Subs = append(cv.Subs, sv)
 	}
@@ -311,10 +312,15 @@ func sheetNumbers(sh *actas.Sheet) []int64 {
 }
 
 // evidenceOf shows a link as a link (never embedded: it is another site's
-// image) only when it is http or https; anything else is shown as text.
-func evidenceOf(l *locale, x actas.Evidence) evidenceView {
+// image) only when it is http or https; a photo, stored here, as a link to
+// it with a thumbnail; anything else as text.
+func evidenceOf(l *locale, election string, x actas.Evidence) evidenceView {
 	ev := evidenceView{Kind: l.t("evidence." + evidenceKind(x.Kind))}
 	switch {
+	case x.Kind == "photo" && actas.ValidSHA256(x.SHA256):
+		ev.Text = "sha256:" + x.SHA256
+		ev.Href = evidenceURL(election, x.SHA256)
+		ev.Img = ev.Href
 	case x.URL != "":
 		ev.Text = x.URL
 		if u, err := url.Parse(x.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {

@@ -114,7 +114,8 @@ func flagSheets(e *actas.Election, stations sheetio.StationLookup, subs []*actas
 }
 
 // readSubmissions reads a sheets file of one source into submissions whose
-// Flags are set. The file is accepted whole or not at all.
+// Flags are set, with the photos the file names as their evidence. The file
+// is accepted whole or not at all.
 func readSubmissions(r io.Reader, file string, e *actas.Election, contest string, idx *sheetio.Index, src actas.Source) ([]*actas.Submission, error) {
 	sr, err := sheetio.NewSheetReader(r, file, e, contest, idx.Station)
 	if err != nil {
@@ -136,7 +137,7 @@ func readSubmissions(r io.Reader, file string, e *actas.Election, contest string
 		s := &slab[0]
 		slab = slab[1:]
 		st := sr.Station()
-		*s = actas.Submission{Source: src, Sheet: *sheet, Flags: actas.Check(sheet, st, e.Capacity(st))}
+		*s = actas.Submission{Source: src, Sheet: *sheet, Flags: actas.Check(sheet, st, e.Capacity(st)), Evidence: sr.Evidence()}
 		subs = append(subs, s)
 	}
 }

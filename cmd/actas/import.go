@@ -255,7 +255,7 @@ func storeSheets(ctx context.Context, env *Env, store actas.Store, e *actas.Elec
 	rep, flagged, err := submitSheets(ctx, store, nil, e, subs, origin, bar.set)
 	bar.done()
 	if err != nil {
-		return nil, fmt.Errorf("%w (nothing was imported)", err)
+		return nil, fmt.Errorf("%s: %w (nothing was imported)", name, missingPhotoHint(err, e.ID))
 	}
 	printReport(env, name, "sheets", rep, flagged)
 	stored := make([]int64, 0, rep.New+rep.Differing)

@@ -96,6 +96,7 @@ func commands() []command {
 		{"results", "print results at any level of the geography", runResults},
 		{"serve", "serve the public portal and JSON API", runServe},
 		{"log", "the transparency log: key, sign, verify, check-receipt", runLog},
+		{"evidence", "store photos of sheets (add) and read them back (get)", runEvidence},
 		{"simulate", "write a synthetic election with known truth", runSimulate},
 		{"bench", "measure import, query and log speed at scale", runBench},
 	}
