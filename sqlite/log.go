@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -21,7 +22,7 @@ import (
 // stored-hash indexes (see migrations/0001_init.sql, log_pages).
 const (
 	hashSize      = 32
-	hashesPerPage = 256
+	hashesPerPage = 64
 	pageBytes     = hashesPerPage * hashSize
 )
 
@@ -187,9 +188,9 @@ type pageCache struct {
 	pages map[[2]int64][]byte // by election row id and page
 }
 
-// pagesCached bounds the cache: 4096 pages of 8 KiB hold every page of a
-// log of half a million entries, and the upper levels of any log.
-const pagesCached = 4096
+// pagesCached bounds the cache: 16384 pages of 2 KiB (32 MiB) hold every
+// page of a log of half a million entries, and the upper levels of any log.
+const pagesCached = 16384
 
 func (c *pageCache) get(election, page int64) ([]byte, bool) {
 	if c == nil {
@@ -309,6 +310,14 @@ type logAppender struct {
 // its right edge and its partial last page. It refuses (EINTERNAL) a log
 // whose rows and hashes disagree.
 func newLogAppender(ctx context.Context, st *prepared, m *electionMeta) (*logAppender, error) {
+	return newLogAppenderFrom(ctx, st, m, nil)
+}
+
+// newLogAppenderFrom is newLogAppender, taking the right edge from known
+// when it is the edge of the log the file holds (same size, same partial
+// last page) instead of reading it: a live submission's transaction then
+// reads one row of the log rather than a page per level of its tree.
+func newLogAppenderFrom(ctx context.Context, st *prepared, m *electionMeta, known *logEdge) (*logAppender, error) {
 	x, err := readLogExtent(ctx, st.logExtent, m, true)
 	if err != nil {
 		return nil, err
@@ -316,6 +325,9 @@ func newLogAppender(ctx context.Context, st *prepared, m *electionMeta) (*logApp
 	size, err := x.checkedSize(m)
 	if err != nil {
 		return nil, err
+	}
+	if known != nil && known.size == size && bytes.Equal(known.tail, x.tail) {
+		return startAppender(m, size, known.edge, x.tail), nil
 	}
 	// The hashes TreeHash reads are exactly the complete subtrees the log
 	// splits into: its right edge.
@@ -334,6 +346,49 @@ func startAppender(m *electionMeta, size int64, edge edgeReader, tail []byte) *l
 	a.buf = append(make([]byte, 0, pageBytes), tail...)
 	a.held = len(tail)
 	return a
+}
+
+// logEdge is what appending to a log of size entries needs of it: the
+// hashes of its right edge and its partial last page. The log is
+// append-only, so the edge of a given size never changes.
+type logEdge struct {
+	size int64
+	edge edgeReader
+	tail []byte
+}
+
+// edgeAfter returns the edge of the log once a's entries are appended and
+// its pages written.
+func (a *logAppender) edgeAfter() (*logEdge, error) {
+	size := a.app.Size()
+	rec := recorder{r: a.app, seen: edgeReader{}}
+	if _, err := translog.TreeHash(size, rec); err != nil {
+		return nil, err
+	}
+	return &logEdge{size: size, edge: rec.seen, tail: bytes.Clone(a.buf)}, nil
+}
+
+// edgeCache keeps, per election, the edge the last Submit of this process
+// left. Another process appending changes the log's size, and a cached
+// edge that does not match the file is not used.
+type edgeCache struct {
+	mu    sync.Mutex
+	edges map[int64]*logEdge // by election row id
+}
+
+func (c *edgeCache) get(election int64) *logEdge {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.edges[election]
+}
+
+func (c *edgeCache) put(election int64, e *logEdge) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.edges == nil {
+		c.edges = map[int64]*logEdge{}
+	}
+	c.edges[election] = e
 }
 
 // size returns the log's size with the entries appended so far.

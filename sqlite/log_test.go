@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -269,20 +270,23 @@ func TestLogTablesAreAppendOnly(t *testing.T) {
 	if err := plain.QueryRow(`SELECT count(*), (SELECT hashes FROM log_pages ORDER BY page DESC LIMIT 1) FROM log_pages`).Scan(&pages, &last); err != nil {
 		t.Fatal(err)
 	}
-	if pages < 2 || len(last) >= 8192 {
+	// The statements name the last page and a full one by number.
+	lastPage := strconv.Itoa(pages - 1)
+	sql := func(s string) string { return strings.ReplaceAll(s, "LAST", lastPage) }
+	if pages < 2 || len(last) >= sqlite.LogPageBytes {
 		t.Fatalf("the log has %d pages, the last of %d bytes; want a full page and a partial one", pages, len(last))
 	}
 	for _, tc := range []struct {
 		stmt string
 		args []any
 	}{
-		{`UPDATE log_pages SET hashes = zeroblob(8192) WHERE page = 0`, nil},
-		{`UPDATE log_pages SET hashes = hashes WHERE page = 1`, nil},
-		{`UPDATE log_pages SET hashes = ? WHERE page = 1`, []any{append(bytes.Repeat([]byte{1}, len(last)), make([]byte, 32)...)}},
-		{`UPDATE log_pages SET hashes = substr(hashes, 1, 32) WHERE page = 1`, nil},
-		{`UPDATE log_pages SET page = 7 WHERE page = 1`, nil},
-		{`UPDATE log_pages SET election = 2 WHERE page = 1`, nil},
-		{`DELETE FROM log_pages WHERE page = 1`, nil},
+		{`UPDATE log_pages SET hashes = zeroblob(` + strconv.Itoa(sqlite.LogPageBytes) + `) WHERE page = 0`, nil},
+		{sql(`UPDATE log_pages SET hashes = hashes WHERE page = LAST`), nil},
+		{sql(`UPDATE log_pages SET hashes = ? WHERE page = LAST`), []any{append(bytes.Repeat([]byte{1}, len(last)), make([]byte, 32)...)}},
+		{sql(`UPDATE log_pages SET hashes = substr(hashes, 1, 32) WHERE page = LAST`), nil},
+		{sql(`UPDATE log_pages SET page = 700 WHERE page = LAST`), nil},
+		{sql(`UPDATE log_pages SET election = 2 WHERE page = LAST`), nil},
+		{sql(`DELETE FROM log_pages WHERE page = LAST`), nil},
 		{`UPDATE checkpoints SET size = 11`, nil},
 		{`DELETE FROM checkpoints`, nil},
 		{`UPDATE totals SET log_index = 1`, nil},
@@ -303,7 +307,7 @@ func TestLogTablesAreAppendOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer tx.Rollback()
-		if _, err := tx.Exec(`UPDATE log_pages SET hashes = ? WHERE page = 1`, append(slices.Clone(last), make([]byte, 32)...)); err != nil {
+		if _, err := tx.Exec(sql(`UPDATE log_pages SET hashes = ? WHERE page = LAST`), append(slices.Clone(last), make([]byte, 32)...)); err != nil {
 			t.Fatalf("growing the last page: %v", err)
 		}
 	})

@@ -45,6 +45,7 @@ type DB struct {
 
 	wq, rq *prepared // statements prepared on the writer and the readers
 	cache  pageCache // full pages of log hashes read
+	edges  edgeCache // the right edge of each log, as this process's last Submit left it
 
 	unlogged bool // see batch.unlogged
 

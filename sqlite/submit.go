@@ -377,7 +377,16 @@ func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submiss
 	if err := b.checkPhotos(ctx, tx); err != nil {
 		return nil, err
 	}
-	lg, err := newLogAppender(ctx, b.st, m)
+	var lg *logAppender
+	if db.unlogged {
+		// Numbered as if logged, without reading (or checking) the log.
+		var x logExtent
+		if x, err = readLogExtent(ctx, b.st.logExtent, m, false); err == nil {
+			lg = &logAppender{m: m, start: x.rows}
+		}
+	} else {
+		lg, err = newLogAppenderFrom(ctx, b.st, m, db.edges.get(m.id))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: submit to %s: %w", election, err)
 	}
@@ -395,8 +404,19 @@ func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submiss
 	if err := b.store(ctx, tx, lg, order, progress); err != nil {
 		return nil, err
 	}
+	// The edge is computed before the commit (an error then aborts it),
+	// and kept after it.
+	var edge *logEdge
+	if !db.unlogged {
+		if edge, err = lg.edgeAfter(); err != nil {
+			return nil, fmt.Errorf("sqlite: submit to %s: log: %w", election, err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: submit to %s: %w", election, err)
+	}
+	if edge != nil {
+		db.edges.put(m.id, edge)
 	}
 	if len(subs) >= releaseAfter {
 		// The sheets are stored; failing to free the page cache is no

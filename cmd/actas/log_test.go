@@ -370,9 +370,10 @@ func MustForge(tb testing.TB, db string) {
 		tb.Fatal(err)
 	}
 	var stmts []string
-	for p := 0; p*256 < len(hashes); p++ {
+	const perPage = 64 // hashes per row of sqlite's log_pages
+	for p := 0; p*perPage < len(hashes); p++ {
 		var blob []byte
-		for _, h := range hashes[p*256 : min(p*256+256, len(hashes))] {
+		for _, h := range hashes[p*perPage : min(p*perPage+perPage, len(hashes))] {
 			blob = append(blob, h[:]...)
 		}
 		stmts = append(stmts, fmt.Sprintf("UPDATE log_pages SET hashes = x'%x' WHERE page = %d AND election = (SELECT id FROM elections WHERE code = '%s')", blob, p, e.ID))
