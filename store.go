@@ -136,6 +136,12 @@ type LogStore interface {
 	// Checkpoints returns every checkpoint kept for the election, oldest
 	// (smallest) first. Errors: ENOTFOUND for an unknown election.
 	Checkpoints(ctx context.Context, election string) ([]*Checkpoint, error)
+
+	// LatestCheckpoint returns the latest (largest) checkpoint kept for the
+	// election and how many are kept, reading only that one: signers and
+	// servers ask for it every second. Errors: ENOTFOUND for an unknown
+	// election, or when no checkpoint is kept (count 0).
+	LatestCheckpoint(ctx context.Context, election string) (cp *Checkpoint, count int, err error)
 }
 
 // Checkpoint is a signed statement of an election log's size and root

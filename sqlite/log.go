@@ -643,9 +643,43 @@ func (db *DB) Checkpoints(ctx context.Context, election string) ([]*actas.Checkp
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT size, root, note, created FROM checkpoints WHERE election = ? ORDER BY id`, m.id)
+	return readCheckpoints(ctx, db.r, m, `SELECT size, root, note, created FROM checkpoints WHERE election = ? ORDER BY id`)
+}
+
+// LatestCheckpoint returns the latest checkpoint kept for the election and
+// how many are kept. Errors: ENOTFOUND for an unknown election or when none
+// is kept.
+func (db *DB) LatestCheckpoint(ctx context.Context, election string) (*actas.Checkpoint, int, error) {
+	m, err := db.meta(ctx, election)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: checkpoints of %s: %w", election, err)
+		return nil, 0, err
+	}
+	// One read transaction: the count and the latest agree.
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, 0, fmt.Errorf("sqlite: checkpoints of %s: %w", election, err)
+	}
+	defer rollback(tx)
+	var count int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM checkpoints WHERE election = ?`, m.id).Scan(&count); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: checkpoints of %s: %w", election, err)
+	}
+	cps, err := readCheckpoints(ctx, tx, m, `SELECT size, root, note, created FROM checkpoints WHERE election = ? ORDER BY id DESC LIMIT 1`)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(cps) == 0 {
+		return nil, 0, actas.Errorf(actas.ENOTFOUND, "the log of election %s has no checkpoint yet", election)
+	}
+	return cps[0], count, nil
+}
+
+// readCheckpoints reads with q the checkpoints query selects (size, root,
+// note, created of election m's rows).
+func readCheckpoints(ctx context.Context, q querier, m *electionMeta, query string) ([]*actas.Checkpoint, error) {
+	rows, err := q.QueryContext(ctx, query, m.id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: checkpoints of %s: %w", m.code, err)
 	}
 	defer rows.Close()
 	out := []*actas.Checkpoint{}
@@ -654,19 +688,19 @@ func (db *DB) Checkpoints(ctx context.Context, election string) ([]*actas.Checkp
 		var root []byte
 		var created sql.RawBytes
 		if err := rows.Scan(&cp.Size, &root, &cp.Note, &created); err != nil {
-			return nil, fmt.Errorf("sqlite: checkpoints of %s: %w", election, err)
+			return nil, fmt.Errorf("sqlite: checkpoints of %s: %w", m.code, err)
 		}
 		if len(root) != len(cp.Root) {
-			return nil, fmt.Errorf("sqlite: checkpoints of %s: a root of %d bytes", election, len(root))
+			return nil, fmt.Errorf("sqlite: checkpoints of %s: a root of %d bytes", m.code, len(root))
 		}
 		copy(cp.Root[:], root)
 		if cp.Created, err = parseReceived(created); err != nil {
-			return nil, fmt.Errorf("sqlite: checkpoints of %s: %w", election, err)
+			return nil, fmt.Errorf("sqlite: checkpoints of %s: %w", m.code, err)
 		}
 		out = append(out, cp)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: checkpoints of %s: %w", election, err)
+		return nil, fmt.Errorf("sqlite: checkpoints of %s: %w", m.code, err)
 	}
 	return out, nil
 }

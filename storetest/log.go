@@ -777,6 +777,12 @@ func testLogCheckpoints(t *testing.T, b Backend) {
 	t.Run("checkpoints are kept in order, and the latest again is kept once", func(t *testing.T) {
 		s := newLog(t)
 		signer, _ := MustSigner(t)
+		if cp, n, err := s.LatestCheckpoint(t.Context(), e); actas.ErrorCode(err) != actas.ENOTFOUND || cp != nil || n != 0 {
+			t.Fatalf("LatestCheckpoint of a log never signed = %+v, %d, %v; want ENOTFOUND", cp, n, err)
+		}
+		if _, _, err := s.LatestCheckpoint(t.Context(), "no-such-election"); actas.ErrorCode(err) != actas.ENOTFOUND {
+			t.Fatalf("LatestCheckpoint of an unknown election: %v, want ENOTFOUND", err)
+		}
 		var want []*actas.Checkpoint
 		for _, n := range []int64{1, 3, 3, 5} {
 			cp := MustCheckpoint(t, s, signer, e, n)
@@ -793,6 +799,10 @@ func testLogCheckpoints(t *testing.T, b Backend) {
 			t.Fatalf("AddCheckpoint(11): %v", err)
 		}
 		want = append(want, cp)
+		latest, count, err := s.LatestCheckpoint(t.Context(), e)
+		if err != nil || count != len(want) || latest.Size != 11 || latest.Root != cp.Root || !bytes.Equal(latest.Note, cp.Note) {
+			t.Fatalf("LatestCheckpoint = %+v, %d, %v; want size 11 of %d", latest, count, err, len(want))
+		}
 		got := MustCheckpoints(t, s, e)
 		if len(got) != len(want) {
 			t.Fatalf("%d checkpoints kept, want %d (sizes 1, 3, 5, 11)", len(got), len(want))

@@ -109,15 +109,17 @@ func (s *Server) latestCheckpoint(ctx context.Context, e *election) (*logState, 
 }
 
 func (s *Server) loadLogState(ctx context.Context, e *election) (*logState, error) {
-	cps, err := s.store.Checkpoints(ctx, e.ID)
+	latest, count, err := s.store.LatestCheckpoint(ctx, e.ID)
+	if actas.ErrorCode(err) == actas.ENOTFOUND && count == 0 {
+		if _, err := s.store.LogSize(ctx, e.ID); err != nil {
+			return nil, fmt.Errorf("checkpoints of %s: %w", e.ID, err) // an unknown election
+		}
+		return &logState{loaded: time.Now()}, nil // a log never signed
+	}
 	if err != nil {
 		return nil, fmt.Errorf("checkpoints of %s: %w", e.ID, err)
 	}
-	st := &logState{loaded: time.Now(), count: len(cps)}
-	if len(cps) > 0 {
-		st.latest = cps[len(cps)-1]
-	}
-	return st, nil
+	return &logState{loaded: time.Now(), count: count, latest: latest}, nil
 }
 
 // logElection loads the route's {election} for the log endpoints.

@@ -92,14 +92,17 @@ func newCheckpointer(store actas.Store, key *signingKey) *checkpointer {
 // latestCheckpoint returns the latest checkpoint the store keeps for the
 // election, or nil.
 func latestCheckpoint(ctx context.Context, store actas.LogStore, election string) (*actas.Checkpoint, error) {
-	cps, err := store.Checkpoints(ctx, election)
+	cp, _, err := store.LatestCheckpoint(ctx, election)
+	if actas.ErrorCode(err) == actas.ENOTFOUND {
+		if _, err := store.LogSize(ctx, election); err != nil {
+			return nil, fmt.Errorf("checkpoints of %s: %w", election, err) // an unknown election
+		}
+		return nil, nil // a log never signed
+	}
 	if err != nil {
 		return nil, fmt.Errorf("checkpoints of %s: %w", election, err)
 	}
-	if len(cps) == 0 {
-		return nil, nil
-	}
-	return cps[len(cps)-1], nil
+	return cp, nil
 }
 
 // sign signs and keeps a checkpoint of the election's whole log, unless the
