@@ -1,0 +1,61 @@
+package estimate_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/sheetio"
+	"github.com/actasproject/actas/simulate"
+	"github.com/actasproject/actas/tabulate"
+)
+
+// MustPanels tabulates a dataset and returns the panel of each source asked
+// for, in order.
+func MustPanels(tb testing.TB, ds *actas.Dataset, sources ...actas.Source) []*actas.Panel {
+	tb.Helper()
+	tab := tabulate.New(tabulate.DefaultRules())
+	if err := tab.AddElection(ds.Election, ds.Stations); err != nil {
+		tb.Fatal(err)
+	}
+	for k, sub := range ds.Sheets {
+		sub.Seq = int64(k + 1)
+		sub.Election = ds.Election.ID
+		if err := tab.Add(sub); err != nil {
+			tb.Fatalf("sheet %d: %v", k, err)
+		}
+	}
+	out := make([]*actas.Panel, len(sources))
+	for k, src := range sources {
+		p, err := tab.Panel(ds.Election.ID, ds.Election.Contests[0].ID, src)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out[k] = p
+	}
+	return out
+}
+
+// MustConvert reads a real election from ../testdata with a sheetio layout.
+func MustConvert(tb testing.TB, format, dir string) *actas.Dataset {
+	tb.Helper()
+	f, err := sheetio.LookupFormat(format)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ds, err := f.Read(filepath.Join("..", "testdata", dir))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ds
+}
+
+// MustSimulate runs the simulator.
+func MustSimulate(tb testing.TB, cfg simulate.Config) (*actas.Dataset, *simulate.Truth) {
+	tb.Helper()
+	ds, truth, err := simulate.Run(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ds, truth
+}
