@@ -34,7 +34,9 @@ func (b *Bulletin) Valid() int64 {
 
 // Bulletins gathers the official totals of contest c into one Bulletin per
 // bulletin and area, ordered by bulletin then area, every figure Unknown
-// unless a total states it. Totals of other contests are left out.
+// unless a total states it; Time and Coverage are what its totals say of
+// the bulletin (the earliest time stated). Totals of other contests are
+// left out.
 func Bulletins(c *Contest, totals []OfficialTotal) []*Bulletin {
 	type key struct{ bulletin, area string }
 	byKey := map[key]*Bulletin{}
@@ -53,6 +55,12 @@ func Bulletins(c *Contest, totals []OfficialTotal) []*Bulletin {
 			}
 			byKey[k] = b
 			out = append(out, b)
+		}
+		if !t.Announced.IsZero() && (b.Time.IsZero() || t.Announced.Before(b.Time)) {
+			b.Time = t.Announced
+		}
+		if t.CoveragePPM > 0 {
+			b.Coverage = float64(t.CoveragePPM) / 1e6
 		}
 		switch t.Choice {
 		case "blank":

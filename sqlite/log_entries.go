@@ -226,7 +226,7 @@ func (r *entryReader) submissions(ctx context.Context, from, to int64) (*cursor,
 
 // totals returns a cursor over the official totals with index in [from, to).
 func (r *entryReader) totals(ctx context.Context, from, to int64) (*cursor, error) {
-	rows, err := r.tx.QueryContext(ctx, `SELECT t.log_index, c.code, t.bulletin, a.path, t.choice, t.votes
+	rows, err := r.tx.QueryContext(ctx, `SELECT t.log_index, c.code, t.bulletin, a.path, t.choice, t.votes, t.announced, t.coverage_ppm
 		FROM totals t LEFT JOIN contests c ON c.id = t.contest AND c.election = t.election
 		LEFT JOIN areas a ON a.id = t.area AND a.election = t.election
 		WHERE t.election = ? AND t.log_index >= ? AND t.log_index < ? ORDER BY t.log_index`, r.m.id, from, to)
@@ -234,10 +234,14 @@ func (r *entryReader) totals(ctx context.Context, from, to int64) (*cursor, erro
 		return nil, fmt.Errorf("official totals: %w", err)
 	}
 	var t actas.OfficialTotal
-	var contest, area sql.NullString
+	var contest, area, announced sql.NullString
 	c := &cursor{rows: rows}
 	c.scan = func() (int64, error) {
-		if err := rows.Scan(&t.Index, &contest, &t.Bulletin, &area, &t.Choice, &t.Votes); err != nil {
+		if err := rows.Scan(&t.Index, &contest, &t.Bulletin, &area, &t.Choice, &t.Votes, &announced, &t.CoveragePPM); err != nil {
+			return t.Index, err
+		}
+		var err error
+		if t.Announced, err = parseAnnounced(announced); err != nil {
 			return t.Index, err
 		}
 		if !contest.Valid || !area.Valid {

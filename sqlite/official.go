@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/actasproject/actas"
 	"github.com/actasproject/actas/translog"
@@ -13,7 +14,7 @@ import (
 
 // outcome returns what adding value to a key whose stated values are
 // stored does: Present if it was stated before, else New or Differing.
-func outcome(stored []int64, value int64) actas.Outcome {
+func outcome[T comparable](stored []T, value T) actas.Outcome {
 	switch {
 	case len(stored) == 0:
 		return actas.New
@@ -77,7 +78,37 @@ func checkTotal(m *electionMeta, t *actas.OfficialTotal) (int, error) {
 	if t.Votes < 0 {
 		return 0, actas.Errorf(actas.EINVALID, "official total of %s, %s: votes are negative (%d)", actas.DisplayPath(t.Area), t.Choice, t.Votes)
 	}
+	if t.CoveragePPM < 0 || t.CoveragePPM > 1_000_000 {
+		return 0, actas.Errorf(actas.EINVALID, "official total of %s, %s: claimed coverage %d millionths is not in 0 to 1000000", actas.DisplayPath(t.Area), t.Choice, t.CoveragePPM)
+	}
+	if !t.Announced.IsZero() && (t.Announced.Year() < 1 || t.Announced.Year() > 9999) {
+		return 0, actas.Errorf(actas.EINVALID, "official total of %s, %s: announced in year %d", actas.DisplayPath(t.Area), t.Choice, t.Announced.Year())
+	}
 	return ci, nil
+}
+
+// announcedText is how the totals table and log entries state when a
+// bulletin was announced: UTC, whole seconds; nil when not known.
+func announcedText(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// totalValue is what a total states for its key.
+type totalValue struct {
+	votes     int64
+	announced string // announcedText, "" when not known
+	coverage  int64
+}
+
+func totalValueOf(t *actas.OfficialTotal) totalValue {
+	v := totalValue{votes: t.Votes, coverage: t.CoveragePPM}
+	if a, ok := announcedText(t.Announced).(string); ok {
+		v.announced = a
+	}
+	return v
 }
 
 // AddTotals stores totals in one transaction; see actas.OfficialStore. A
@@ -107,12 +138,12 @@ func (db *DB) AddTotals(ctx context.Context, election string, totals []actas.Off
 		return rep, fmt.Errorf("sqlite: official totals of %s: %w", election, err)
 	}
 	defer areas.close()
-	find, err := tx.PrepareContext(ctx, `SELECT votes FROM totals WHERE election = ? AND contest = ? AND bulletin = ? AND area = ? AND choice = ?`)
+	find, err := tx.PrepareContext(ctx, `SELECT votes, coalesce(announced, ''), coverage_ppm FROM totals WHERE election = ? AND contest = ? AND bulletin = ? AND area = ? AND choice = ?`)
 	if err != nil {
 		return rep, fmt.Errorf("sqlite: official totals of %s: %w", election, err)
 	}
 	defer find.Close()
-	insert, err := tx.PrepareContext(ctx, `INSERT INTO totals (election, contest, bulletin, area, choice, votes, log_index) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	insert, err := tx.PrepareContext(ctx, `INSERT INTO totals (election, contest, bulletin, area, choice, votes, log_index, announced, coverage_ppm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return rep, fmt.Errorf("sqlite: official totals of %s: %w", election, err)
 	}
@@ -133,22 +164,23 @@ func (db *DB) AddTotals(ctx context.Context, election string, totals []actas.Off
 			return rep, fmt.Errorf("sqlite: official totals of %s: %w", election, err)
 		}
 		contest := m.contestIDs[contests[i]]
-		stored, err := int64s(ctx, find, m.id, contest, t.Bulletin, area, t.Choice)
+		stored, err := totalValues(ctx, find, m.id, contest, t.Bulletin, area, t.Choice)
 		if err != nil {
 			return rep, fmt.Errorf("sqlite: official totals of %s: %w", election, err)
 		}
-		o := outcome(stored, t.Votes)
+		o := outcome(stored, totalValueOf(t))
 		rep.Add(o)
 		if o == actas.Present {
 			continue
 		}
 		// The entry states the total as stored: its area by canonical path.
 		indexes[i] = lg.a.size()
-		logged := actas.OfficialTotal{Contest: t.Contest, Bulletin: t.Bulletin, Area: path, Choice: t.Choice, Votes: t.Votes}
+		logged := actas.OfficialTotal{Contest: t.Contest, Bulletin: t.Bulletin, Area: path, Choice: t.Choice, Votes: t.Votes,
+			Announced: t.Announced, CoveragePPM: t.CoveragePPM}
 		if err := lg.a.append(translog.EncodeTotal(m.code, &logged)); err != nil {
 			return rep, fmt.Errorf("sqlite: official totals of %s: log: %w", election, err)
 		}
-		if _, err := insert.ExecContext(ctx, m.id, contest, t.Bulletin, area, t.Choice, t.Votes, indexes[i]); err != nil {
+		if _, err := insert.ExecContext(ctx, m.id, contest, t.Bulletin, area, t.Choice, t.Votes, indexes[i], announcedText(t.Announced), t.CoveragePPM); err != nil {
 			return rep, fmt.Errorf("sqlite: official totals of %s: %w", election, err)
 		}
 	}
@@ -184,6 +216,25 @@ func int64s(ctx context.Context, stmt *sql.Stmt, args ...any) ([]int64, error) {
 	return out, rows.Err()
 }
 
+// totalValues returns the values the rows stmt selects state (votes,
+// announced, coverage).
+func totalValues(ctx context.Context, stmt *sql.Stmt, args ...any) ([]totalValue, error) {
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []totalValue
+	for rows.Next() {
+		var v totalValue
+		if err := rows.Scan(&v.votes, &v.announced, &v.coverage); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // Totals returns the current (latest) value of every official total of the
 // election, with its log index, ordered by contest id, bulletin, area path
 // and choice, each compared byte by byte. Errors: ENOTFOUND.
@@ -192,7 +243,7 @@ func (db *DB) Totals(ctx context.Context, election string) ([]actas.OfficialTota
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT c.code, t.bulletin, a.path, t.choice, t.votes, t.log_index
+	rows, err := db.r.QueryContext(ctx, `SELECT c.code, t.bulletin, a.path, t.choice, t.votes, t.log_index, t.announced, t.coverage_ppm
 		FROM totals t JOIN contests c ON c.id = t.contest JOIN areas a ON a.id = t.area
 		JOIN (SELECT max(id) AS id FROM totals WHERE election = ? GROUP BY contest, bulletin, area, choice) cur ON cur.id = t.id
 		ORDER BY c.code, t.bulletin, a.path, t.choice`, m.id)
@@ -203,7 +254,11 @@ func (db *DB) Totals(ctx context.Context, election string) ([]actas.OfficialTota
 	out := []actas.OfficialTotal{}
 	for rows.Next() {
 		var t actas.OfficialTotal
-		if err := rows.Scan(&t.Contest, &t.Bulletin, &t.Area, &t.Choice, &t.Votes, &t.Index); err != nil {
+		var announced sql.NullString
+		if err := rows.Scan(&t.Contest, &t.Bulletin, &t.Area, &t.Choice, &t.Votes, &t.Index, &announced, &t.CoveragePPM); err != nil {
+			return nil, fmt.Errorf("sqlite: official totals of %s: %w", election, err)
+		}
+		if t.Announced, err = parseAnnounced(announced); err != nil {
 			return nil, fmt.Errorf("sqlite: official totals of %s: %w", election, err)
 		}
 		out = append(out, t)
@@ -377,4 +432,16 @@ func (db *DB) Snapshots(ctx context.Context, election string) ([]actas.Snapshot,
 		return nil, fmt.Errorf("sqlite: snapshots of %s: %w", election, err)
 	}
 	return out, nil
+}
+
+// parseAnnounced reads the announced column.
+func parseAnnounced(s sql.NullString) (time.Time, error) {
+	if !s.Valid {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s.String)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("announced %q: %w", s.String, err)
+	}
+	return t.UTC(), nil
 }

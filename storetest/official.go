@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/actasproject/actas"
 )
@@ -102,6 +103,27 @@ func testTotals(t *testing.T, b Backend) {
 		wantTotals(t, s, e, total("", "a", 100), second)
 	})
 
+	t.Run("a bulletin's time and claimed coverage are kept, logged and part of a total's value", func(t *testing.T) {
+		s := MustOpenWithElection(t, b, e)
+		plain := total("", "a", 100)
+		dated := plain
+		dated.Announced = time.Date(2024, 8, 2, 17, 30, 0, 0, time.FixedZone("VET", -4*3600))
+		dated.CoveragePPM = 968700
+		stored := dated
+		stored.Announced = time.Date(2024, 8, 2, 21, 30, 0, 0, time.UTC) // kept in UTC
+		MustAddTotals(t, s, e, report(1, 0, 0), dated)
+		wantTotals(t, s, e, stored)
+		MustAddTotals(t, s, e, report(0, 1, 0), stored)
+		l := MustLog(t, s, e)
+		last := l.Parsed[l.Size-1]
+		if last.Total == nil || !last.Total.Announced.Equal(stored.Announced) || last.Total.CoveragePPM != 968700 {
+			t.Fatalf("the total's log entry states %+v, want its bulletin's time and coverage", last.Total)
+		}
+		// The same votes without them are another statement of the total.
+		MustAddTotals(t, s, e, report(0, 0, 1), plain)
+		wantTotals(t, s, e, plain)
+	})
+
 	t.Run("the national area may be named national or left empty", func(t *testing.T) {
 		s := MustOpenWithElection(t, b, e)
 		MustAddTotals(t, s, e, report(1, 0, 0), total(actas.National, "a", 100))
@@ -139,6 +161,16 @@ func testTotals(t *testing.T, b Backend) {
 		{"a malformed area path", total("Zulia//Maracaibo", "a", 1)},
 		{"an unknown choice", total("", "d", 1)},
 		{"a choice of another contest", total("", "yes", 1)},
+		{"a claimed coverage above every station", func() actas.OfficialTotal {
+			t := total("", "a", 1)
+			t.CoveragePPM = 1_000_001
+			return t
+		}()},
+		{"a negative claimed coverage", func() actas.OfficialTotal {
+			t := total("", "a", 1)
+			t.CoveragePPM = -1
+			return t
+		}()},
 	} {
 		t.Run("a batch with "+tc.name+" stores nothing", func(t *testing.T) {
 			s := MustOpenWithElection(t, b, e)

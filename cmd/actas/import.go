@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/actasproject/actas"
 	"github.com/actasproject/actas/sheetio"
@@ -30,6 +33,8 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	contest := flags.String("contest", "", "contest id (may be left out when the election has one contest or the file has a contest column)")
 	format := flags.String("format", "", "a published layout instead of ours (see above)")
 	bulletin := flags.String("bulletin", "", "name of the announcement, for totals (default: the file name without extension)")
+	announced := flags.String("announced", "", "for totals: when the bulletin was announced, e.g. 2024-08-02T17:30:00-04:00, or 2024-08-02 17:30 in the election's time zone")
+	coverage := flags.String("coverage", "", "for totals: the share of stations the bulletin claims to cover, e.g. 96.87% or 0.9687")
 	keyFile := flags.String("key", "", keyFlagUsage)
 	logName := flags.String("log-name", "", "with --format, when it creates the election and there is no log signing key yet: the new key's name (default "+defaultKeyName+")")
 	receipts := flags.String("receipts", "", "write to this new file a receipt (JSON lines) for each entry the import adds to the log:\n"+
@@ -52,7 +57,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	if *format != "" {
-		for _, name := range []string{"kind", "source", "contest", "bulletin", "election"} {
+		for _, name := range []string{"kind", "source", "contest", "bulletin", "election", "announced", "coverage"} {
 			if set[name] {
 				return &usageError{fmt.Sprintf("import: --%s does not apply with --format: the layout defines it", name)}
 			}
@@ -82,6 +87,9 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	}
 	idx := sheetio.NewIndex(stations)
 
+	if *kind != "totals" && (set["announced"] || set["coverage"]) {
+		return &usageError{"import: --announced and --coverage describe a bulletin: they apply with --kind totals"}
+	}
 	var stored []int64
 	switch *kind {
 	case "sheets":
@@ -102,7 +110,11 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		if b == "" {
 			b = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 		}
-		if stored, err = importTotals(ctx, env, store, e, idx, *contest, b, path); err != nil {
+		meta, err := bulletinMeta(e, *announced, *coverage)
+		if err != nil {
+			return err
+		}
+		if stored, err = importTotals(ctx, env, store, e, idx, *contest, b, meta, path); err != nil {
 			return err
 		}
 	case "snapshots":
@@ -279,7 +291,48 @@ func printReport(env *Env, name, what string, rep actas.Report, flagged int) {
 	fmt.Fprintln(env.Stdout, line)
 }
 
-func importTotals(ctx context.Context, env *Env, store actas.Store, e *actas.Election, idx *sheetio.Index, contest, bulletin, path string) ([]int64, error) {
+// bulletinInfo is what --announced and --coverage say of a bulletin.
+type bulletinInfo struct {
+	announced   time.Time
+	coveragePPM int64
+}
+
+// bulletinMeta parses --announced and --coverage. A time without an offset
+// is read in the election's time zone.
+func bulletinMeta(e *actas.Election, announced, coverage string) (bulletinInfo, error) {
+	var b bulletinInfo
+	if announced != "" {
+		t, err := time.Parse(time.RFC3339, announced)
+		if err != nil {
+			loc := time.UTC
+			if e.Timezone == "" {
+				return b, &usageError{fmt.Sprintf("import: --announced %q: give the time with its offset (e.g. 2024-08-02T17:30:00-04:00): election %s names no time zone", announced, e.ID)}
+			}
+			if loc, err = time.LoadLocation(e.Timezone); err != nil {
+				return b, fmt.Errorf("import: election %s: time zone %q: %w", e.ID, e.Timezone, err)
+			}
+			t, err = time.ParseInLocation("2006-01-02 15:04", strings.Replace(announced, "T", " ", 1), loc)
+			if err != nil {
+				return b, &usageError{fmt.Sprintf("import: --announced %q is not a time: write 2024-08-02T17:30:00-04:00, or 2024-08-02 17:30 in the election's time zone (%s)", announced, e.Timezone)}
+			}
+		}
+		b.announced = t.UTC().Truncate(time.Second)
+	}
+	if coverage != "" {
+		text, percent := strings.CutSuffix(strings.TrimSpace(coverage), "%")
+		x, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+		if percent {
+			x /= 100
+		}
+		if err != nil || math.IsNaN(x) || x <= 0 || x > 1 {
+			return b, &usageError{fmt.Sprintf("import: --coverage %q: give a share of the stations above 0 and at most all of them, e.g. 96.87%% or 0.9687", coverage)}
+		}
+		b.coveragePPM = max(1, int64(math.Round(x*1e6)))
+	}
+	return b, nil
+}
+
+func importTotals(ctx context.Context, env *Env, store actas.Store, e *actas.Election, idx *sheetio.Index, contest, bulletin string, meta bulletinInfo, path string) ([]int64, error) {
 	f, err := openInput(path)
 	if err != nil {
 		return nil, err
@@ -288,6 +341,9 @@ func importTotals(ctx context.Context, env *Env, store actas.Store, e *actas.Ele
 	totals, err := sheetio.ReadTotals(f, path, e, contest, bulletin, idx.Area)
 	if err != nil {
 		return nil, fmt.Errorf("%w (nothing was imported)", err)
+	}
+	for i := range totals {
+		totals[i].Announced, totals[i].CoveragePPM = meta.announced, meta.coveragePPM
 	}
 	stored, err := storeTotals(ctx, env, store, e, totals, filepath.Base(path)+" (bulletin "+bulletin+")", "totals")
 	if err != nil {

@@ -5,8 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/sqlite"
 )
 
 // testdata is the repository's copy of the real elections (see its README).
@@ -95,5 +97,48 @@ func TestVenezuelaBulletin(t *testing.T) {
 	// The sheets alone give González more votes than CNE announced for him.
 	if n.Votes["eg"]-5326104 != 1830358 {
 		t.Fatalf("González: sheets %d, CNE 5,326,104: difference %d, want 1,830,358", n.Votes["eg"], n.Votes["eg"]-5326104)
+	}
+}
+
+// A bulletin's time and claimed coverage are kept with its totals, and
+// flags that cannot be read are refused before anything is stored.
+func TestBulletinTimeAndCoverage(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "ve.db")
+	MustRun(t, "import", "--db", db, "--format", "ve-2024-actas", testdata("ve-2024-actas", "RESULTADOS_2024_CSV_V1.csv"))
+	bulletin := testdata("ve-2024-actas", "cne-bulletin-2.csv")
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		mention string
+	}{
+		{"a time that is not one", []string{"--announced", "friday night"}, `--announced "friday night" is not a time`},
+		{"a coverage above all stations", []string{"--coverage", "120%"}, "--coverage"},
+		{"a coverage of nothing", []string{"--coverage", "0"}, "--coverage"},
+		{"bulletin flags on sheets", []string{"--kind", "sheets", "--coverage", "50%"}, "apply with --kind totals"},
+	} {
+		t.Run(tc.name+" is refused", func(t *testing.T) {
+			args := append([]string{"import", "--db", db, "--kind", "totals"}, tc.args...)
+			r := runActas(t, append(args, bulletin)...)
+			if r.err == nil || !strings.Contains(r.stderr, tc.mention) {
+				t.Fatalf("import %v: err %v, stderr %q; want it to mention %q", tc.args, r.err, r.stderr, tc.mention)
+			}
+		})
+	}
+	MustRun(t, "import", "--db", db, "--kind", "totals", "--announced", "2024-08-02 17:30", "--coverage", "96.87%", bulletin)
+	store, err := sqlite.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	totals, err := store.Totals(t.Context(), "ve-2024")
+	if err != nil || len(totals) != 14 {
+		t.Fatalf("Totals: %d, %v; want the bulletin's 14", len(totals), err)
+	}
+	// 17:30 in Caracas (UTC−4) is 21:30 UTC.
+	want := time.Date(2024, 8, 2, 21, 30, 0, 0, time.UTC)
+	for _, tot := range totals {
+		if !tot.Announced.Equal(want) || tot.CoveragePPM != 968700 {
+			t.Fatalf("total %s: announced %v, coverage %d; want %v and 968700", tot.Choice, tot.Announced, tot.CoveragePPM, want)
+		}
 	}
 }
