@@ -140,6 +140,22 @@ func (s *Server) logElection(r *http.Request) (*election, url.Values, error) {
 
 // indexParam parses a non-negative log index or size parameter; absent, it
 // is def (or an error when def < 0).
+// logIndexes loads the route's {election} and the named index parameters
+// (-1 where absent), for the log endpoints.
+func (s *Server) logIndexes(r *http.Request, names ...string) (*election, url.Values, []int64, error) {
+	e, q, err := s.logElection(r)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ix := make([]int64, len(names))
+	for i, name := range names {
+		if ix[i], err = indexParam(q, name, -1); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return e, q, ix, nil
+}
+
 func indexParam(q url.Values, name string, def int64) (int64, error) {
 	v := q.Get(name)
 	if v == "" {
@@ -240,21 +256,12 @@ func (s *Server) handleCheckpoints(w http.ResponseWriter, r *http.Request) {
 // bundles). At most maxBundleEntries are returned; the client continues
 // from the last one it received.
 func (s *Server) handleEntries(w http.ResponseWriter, r *http.Request) {
-	e, q, err := s.logElection(r)
+	e, _, ix, err := s.logIndexes(r, "start", "end")
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	start, err := indexParam(q, "start", -1)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	end, err := indexParam(q, "end", -1)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
+	start, end := ix[0], ix[1]
 	size, err := s.withinLog(r.Context(), e, end)
 	if err != nil {
 		s.apiError(w, r, err)
@@ -327,16 +334,12 @@ type apiConsistencyBody struct {
 // handleInclusion serves the proof that entry ?index= is in the tree of
 // ?size= entries (default: the latest checkpoint's).
 func (s *Server) handleInclusion(w http.ResponseWriter, r *http.Request) {
-	e, q, err := s.logElection(r)
+	e, q, ix, err := s.logIndexes(r, "index")
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	index, err := indexParam(q, "index", -1)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
+	index := ix[0]
 	size, err := s.proofSize(r, e, q)
 	if err != nil {
 		s.apiError(w, r, err)
@@ -362,16 +365,12 @@ func (s *Server) handleInclusion(w http.ResponseWriter, r *http.Request) {
 // handleConsistency serves the proof that the tree of ?from= entries is a
 // prefix of the tree of ?size= entries (default: the latest checkpoint's).
 func (s *Server) handleConsistency(w http.ResponseWriter, r *http.Request) {
-	e, q, err := s.logElection(r)
+	e, q, ix, err := s.logIndexes(r, "from")
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	from, err := indexParam(q, "from", -1)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
+	from := ix[0]
 	size, err := s.proofSize(r, e, q)
 	if err != nil {
 		s.apiError(w, r, err)

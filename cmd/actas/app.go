@@ -73,6 +73,21 @@ const electionUsage = "election id (may be left out when the store holds one ele
 
 // pickElection returns the election named by id, or the only one in the
 // store when id is empty.
+// openElection opens an existing store and picks the election id names
+// (see pickElection). The caller closes the store.
+func openElection(ctx context.Context, db, id string) (actas.Store, *actas.Election, error) {
+	store, err := openStore(ctx, db, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := pickElection(ctx, store, id)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return store, e, nil
+}
+
 func pickElection(ctx context.Context, store actas.Store, id string) (*actas.Election, error) {
 	if id != "" {
 		return store.Election(ctx, id)

@@ -64,23 +64,16 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if *readers < 1 || *queries < *readers || *roundsN < 1 {
 		return &usageError{"bench import: --rounds and --readers must be at least 1, and --queries at least --readers"}
 	}
-	work := *dir
-	if work == "" {
-		if work, err = os.MkdirTemp("", "actas-bench-"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(work)
-	} else if err := os.MkdirAll(work, 0o755); err != nil {
+	work, cleanup, err := benchDir(*dir, "actas-bench-")
+	if err != nil {
 		return err
 	}
+	defer cleanup()
 	out := env.Stdout
-	fmt.Fprintf(out, "actas bench import: %d stations, %d levels, %d choices, seed %d; %s, %d CPUs\n",
-		*stations, *levels, *choices, *seed, runtime.Version(), runtime.NumCPU())
 
 	// Prepare the files (not timed).
 	t0 := time.Now()
-	ds, _, err := simulate.Run(simulate.Config{Stations: *stations, Levels: *levels, Choices: *choices, Seed: *seed,
-		WitnessCoverage: -1, StationSample: -1})
+	ds, err := benchElection(out, "import", *stations, *levels, *choices, *seed)
 	if err != nil {
 		return err
 	}
@@ -440,4 +433,29 @@ func writeHeapProfile(path string) error {
 	defer f.Close()
 	runtime.GC() // the profile shows what is live, not garbage
 	return pprof.Lookup("heap").WriteTo(f, 0)
+}
+
+// benchDir returns the directory a benchmark works in: dir, created if
+// needed, or a temporary one that cleanup removes.
+func benchDir(dir, prefix string) (work string, cleanup func(), err error) {
+	if dir == "" {
+		if work, err = os.MkdirTemp("", prefix); err != nil {
+			return "", nil, err
+		}
+		return work, func() { os.RemoveAll(work) }, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, err
+	}
+	return dir, func() {}, nil
+}
+
+// benchElection says what benchmark name measures on what, and simulates
+// its election: one official sheet per station, no witnesses or snapshots.
+func benchElection(out io.Writer, name string, stations, levels, choices int, seed uint64) (*actas.Dataset, error) {
+	fmt.Fprintf(out, "actas bench %s: %d stations, %d levels, %d choices, seed %d; %s, %d CPUs\n",
+		name, stations, levels, choices, seed, runtime.Version(), runtime.NumCPU())
+	ds, _, err := simulate.Run(simulate.Config{Stations: stations, Levels: levels, Choices: choices, Seed: seed,
+		WitnessCoverage: -1, StationSample: -1})
+	return ds, err
 }

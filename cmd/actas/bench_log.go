@@ -11,13 +11,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"syscall"
 	"time"
 
 	"github.com/actasproject/actas"
 	"github.com/actasproject/actas/sheetio"
-	"github.com/actasproject/actas/simulate"
 	"github.com/actasproject/actas/sqlite"
 	"github.com/actasproject/actas/tabulate"
 	"github.com/actasproject/actas/web"
@@ -47,24 +45,16 @@ func runBenchLog(ctx context.Context, env *Env, args []string) error {
 	if *readers < 1 || *proofs < *readers {
 		return &usageError{"bench log: --readers must be at least 1, and --proofs at least --readers"}
 	}
-	work := *dir
-	var err error
-	if work == "" {
-		if work, err = os.MkdirTemp("", "actas-bench-log-"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(work)
-	} else if err := os.MkdirAll(work, 0o755); err != nil {
+	work, cleanup, err := benchDir(*dir, "actas-bench-log-")
+	if err != nil {
 		return err
 	}
+	defer cleanup()
 	out := env.Stdout
-	fmt.Fprintf(out, "actas bench log: %d stations, %d levels, %d choices, seed %d; %s, %d CPUs\n",
-		*stations, *levels, *choices, *seed, runtime.Version(), runtime.NumCPU())
 
 	// The election, stored as init and import store it (not timed).
 	t0 := time.Now()
-	ds, _, err := simulate.Run(simulate.Config{Stations: *stations, Levels: *levels, Choices: *choices, Seed: *seed,
-		WitnessCoverage: -1, StationSample: -1})
+	ds, err := benchElection(out, "log", *stations, *levels, *choices, *seed)
 	if err != nil {
 		return err
 	}

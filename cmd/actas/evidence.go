@@ -62,15 +62,11 @@ func runEvidenceAdd(ctx context.Context, env *Env, args []string) error {
 		flags.Usage()
 		return &usageError{"evidence add: name at least one FILE"}
 	}
-	store, err := openStore(ctx, dbFlag(env, *db), true)
+	store, e, err := openElection(ctx, dbFlag(env, *db), *electionID)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	e, err := pickElection(ctx, store, *electionID)
-	if err != nil {
-		return err
-	}
 	failed := 0
 	for _, path := range files {
 		if err := ctx.Err(); err != nil {
@@ -146,15 +142,11 @@ func runEvidenceGet(ctx context.Context, env *Env, args []string) error {
 	}
 	// Pages show names as sha256:…; a name copied from one works too.
 	name := strings.TrimPrefix(rest[0], "sha256:")
-	store, err := openStore(ctx, dbFlag(env, *db), true)
+	store, e, err := openElection(ctx, dbFlag(env, *db), *electionID)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	e, err := pickElection(ctx, store, *electionID)
-	if err != nil {
-		return err
-	}
 	mediaType, data, err := store.Evidence(ctx, e.ID, name)
 	if err != nil {
 		return err

@@ -68,15 +68,11 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		return &usageError{"import: --log-name applies only with --format, when it creates the election"}
 	}
 
-	store, err := openStore(ctx, lo.db, true)
+	store, e, err := openElection(ctx, lo.db, *electionID)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	e, err := pickElection(ctx, store, *electionID)
-	if err != nil {
-		return err
-	}
 	key, err := lo.loadKey(env)
 	if err != nil {
 		return err

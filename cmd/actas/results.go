@@ -40,15 +40,11 @@ func runResults(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 
-	store, err := openStore(ctx, dbFlag(env, *db), true)
+	store, e, err := openElection(ctx, dbFlag(env, *db), *electionID)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	e, err := pickElection(ctx, store, *electionID)
-	if err != nil {
-		return err
-	}
 	c, err := e.Contest(*contestID)
 	if err != nil {
 		return err
