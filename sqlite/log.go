@@ -22,7 +22,7 @@ import (
 // stored-hash indexes (see migrations/0001_init.sql, log_pages).
 const (
 	hashSize      = 32
-	hashesPerPage = 64
+	hashesPerPage = 32
 	pageBytes     = hashesPerPage * hashSize
 )
 
@@ -188,9 +188,9 @@ type pageCache struct {
 	pages map[[2]int64][]byte // by election row id and page
 }
 
-// pagesCached bounds the cache: 16384 pages of 2 KiB (32 MiB) hold every
+// pagesCached bounds the cache: 32768 pages of 1 KiB (32 MiB) hold every
 // page of a log of half a million entries, and the upper levels of any log.
-const pagesCached = 16384
+const pagesCached = 32768
 
 func (c *pageCache) get(election, page int64) ([]byte, bool) {
 	if c == nil {

@@ -370,7 +370,7 @@ func MustForge(tb testing.TB, db string) {
 		tb.Fatal(err)
 	}
 	var stmts []string
-	const perPage = 64 // hashes per row of sqlite's log_pages
+	const perPage = 32 // hashes per row of sqlite's log_pages
 	for p := 0; p*perPage < len(hashes); p++ {
 		var blob []byte
 		for _, h := range hashes[p*perPage : min(p*perPage+perPage, len(hashes))] {

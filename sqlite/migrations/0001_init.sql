@@ -144,11 +144,13 @@ CREATE UNIQUE INDEX snapshots_log ON snapshots (election, log_index);
 -- checkpoint signed since.
 --
 -- log_pages holds the Merkle tree hashes of golang.org/x/mod/sumdb/tlog
--- (stored-hash index i of an election at offset 32 * (i % 64) of its page
--- i / 64), written in the transaction that stores what they log. A page is
--- 2 KiB: a row per hash would double the rows a million-sheet import writes,
--- and a larger page would make the rewrite of the last one (below) cost a
--- live submission more than its own row does. A full page is written once. The last page of an election is
+-- (stored-hash index i of an election at offset 32 * (i % 32) of its page
+-- i / 32), written in the transaction that stores what they log. A page is
+-- 1 KiB: small enough that SQLite keeps the row in its B-tree page (a row of
+-- 2 KiB or more spills into an overflow page, which doubles the pages a bulk
+-- import writes) and that the rewrite of the last one (below) costs a live
+-- submission little; a row per hash would double the rows a million-sheet
+-- import writes. A full page is written once. The last page of an election is
 -- partial and is rewritten, longer, as entries arrive: the one UPDATE the
 -- program makes. It is allowed because the page is derived data (every hash
 -- in it follows from the entries) and the rewrite only appends: the trigger
@@ -157,7 +159,7 @@ CREATE UNIQUE INDEX snapshots_log ON snapshots (election, log_index);
 CREATE TABLE log_pages (
 	election INTEGER NOT NULL REFERENCES elections (id),
 	page     INTEGER NOT NULL CHECK (page >= 0),
-	hashes   BLOB NOT NULL CHECK (typeof(hashes) = 'blob' AND length(hashes) BETWEEN 32 AND 2048 AND length(hashes) % 32 = 0),
+	hashes   BLOB NOT NULL CHECK (typeof(hashes) = 'blob' AND length(hashes) BETWEEN 32 AND 1024 AND length(hashes) % 32 = 0),
 	PRIMARY KEY (election, page)
 ) WITHOUT ROWID;
 
@@ -194,7 +196,7 @@ CREATE TRIGGER snapshots_no_delete BEFORE DELETE ON snapshots BEGIN SELECT RAISE
 CREATE TRIGGER log_pages_no_delete BEFORE DELETE ON log_pages BEGIN SELECT RAISE(ABORT, 'log pages are append-only'); END;
 CREATE TRIGGER log_pages_grow_only BEFORE UPDATE ON log_pages
 WHEN NEW.election IS NOT OLD.election OR NEW.page IS NOT OLD.page
-	OR length(OLD.hashes) >= 2048
+	OR length(OLD.hashes) >= 1024
 	OR length(NEW.hashes) <= length(OLD.hashes)
 	OR substr(NEW.hashes, 1, length(OLD.hashes)) IS NOT OLD.hashes
 BEGIN SELECT RAISE(ABORT, 'log pages are append-only: only the last, partial page grows, keeping the hashes it holds'); END;
