@@ -20,16 +20,9 @@ func testdata(parts ...string) string {
 // the store would: each sheet gets the next log index.
 func MustTabulate(tb testing.TB, ds *actas.Dataset) *tabulate.Tabulator {
 	tb.Helper()
-	tab := tabulate.New(tabulate.DefaultRules())
-	if err := tab.AddElection(ds.Election, ds.Stations); err != nil {
-		tb.Fatalf("AddElection: %v", err)
-	}
-	for k, sub := range ds.Sheets {
-		sub.Seq = int64(k + 1)
-		sub.Election = ds.Election.ID
-		if err := tab.Add(sub); err != nil {
-			tb.Fatalf("Add(station %s, %s): %v", sub.Sheet.Station, sub.Source, err)
-		}
+	tab, err := tabulate.FromDataset(ds, tabulate.DefaultRules())
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return tab
 }

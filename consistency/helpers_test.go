@@ -1,7 +1,6 @@
 package consistency_test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -30,18 +29,7 @@ func MustTabulate(tb testing.TB, ds *actas.Dataset) *tabulate.Tabulator {
 }
 
 func tabulateDataset(ds *actas.Dataset) (*tabulate.Tabulator, error) {
-	tab := tabulate.New(tabulate.DefaultRules())
-	if err := tab.AddElection(ds.Election, ds.Stations); err != nil {
-		return nil, fmt.Errorf("AddElection: %w", err)
-	}
-	for k, sub := range ds.Sheets {
-		sub.Seq = int64(k + 1)
-		sub.Election = ds.Election.ID
-		if err := tab.Add(sub); err != nil {
-			return nil, fmt.Errorf("Add(station %s, %s): %w", sub.Sheet.Station, sub.Source, err)
-		}
-	}
-	return tab, nil
+	return tabulate.FromDataset(ds, tabulate.DefaultRules())
 }
 
 // MustSimulate runs the simulator; its dataset holds witness and official

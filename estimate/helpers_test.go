@@ -14,16 +14,9 @@ import (
 // for, in order.
 func MustPanels(tb testing.TB, ds *actas.Dataset, sources ...actas.Source) []*actas.Panel {
 	tb.Helper()
-	tab := tabulate.New(tabulate.DefaultRules())
-	if err := tab.AddElection(ds.Election, ds.Stations); err != nil {
+	tab, err := tabulate.FromDataset(ds, tabulate.DefaultRules())
+	if err != nil {
 		tb.Fatal(err)
-	}
-	for k, sub := range ds.Sheets {
-		sub.Seq = int64(k + 1)
-		sub.Election = ds.Election.ID
-		if err := tab.Add(sub); err != nil {
-			tb.Fatalf("sheet %d: %v", k, err)
-		}
 	}
 	out := make([]*actas.Panel, len(sources))
 	for k, src := range sources {

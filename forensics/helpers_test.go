@@ -16,17 +16,9 @@ import (
 // source for its first contest.
 func MustPanel(tb testing.TB, ds *actas.Dataset, source actas.Source) *actas.Panel {
 	tb.Helper()
-	tab := tabulate.New(tabulate.DefaultRules())
-	if err := tab.AddElection(ds.Election, ds.Stations); err != nil {
-		tb.Fatalf("AddElection: %v", err)
-	}
-	for k, sub := range ds.Sheets {
-		s := *sub
-		s.Seq = int64(k + 1)
-		s.Election = ds.Election.ID
-		if err := tab.Add(&s); err != nil {
-			tb.Fatalf("Add(station %s): %v", s.Sheet.Station, err)
-		}
+	tab, err := tabulate.FromDataset(ds, tabulate.DefaultRules())
+	if err != nil {
+		tb.Fatal(err)
 	}
 	p, err := tab.Panel(ds.Election.ID, ds.Election.Contests[0].ID, source)
 	if err != nil {

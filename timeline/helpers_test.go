@@ -32,16 +32,9 @@ func MustAnalyze(tb testing.TB, e *actas.Election, stations []actas.Station, sna
 // MustPanel tabulates a dataset's sheets and returns one source's panel.
 func MustPanel(tb testing.TB, ds *actas.Dataset, source actas.Source) *actas.Panel {
 	tb.Helper()
-	tab := tabulate.New(tabulate.DefaultRules())
-	if err := tab.AddElection(ds.Election, ds.Stations); err != nil {
-		tb.Fatalf("AddElection: %v", err)
-	}
-	for k, sub := range ds.Sheets {
-		sub.Seq = int64(k + 1)
-		sub.Election = ds.Election.ID
-		if err := tab.Add(sub); err != nil {
-			tb.Fatalf("Add %s: %v", sub.Sheet.Station, err)
-		}
+	tab, err := tabulate.FromDataset(ds, tabulate.DefaultRules())
+	if err != nil {
+		tb.Fatal(err)
 	}
 	p, err := tab.Panel(ds.Election.ID, ds.Election.Contests[0].ID, source)
 	if err != nil {
