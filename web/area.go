@@ -259,6 +259,7 @@ type areaView struct {
 	Areas        *areasView    // child areas, except at the lowest level
 	Stations     *stationsView // at the lowest level
 	HasBulletins bool
+	Consistency  string // on the national overview: the consistency page
 }
 
 type summaryView struct {
@@ -334,6 +335,9 @@ func (s *Server) areaView(r *http.Request, l *locale, d *areaData, p params) *ar
 		v.Title = d.area.Name + " · " + e.Name
 	}
 	v.Crumbs = crumbs(l, e, d.area.Path, p.keep())
+	if v.National {
+		v.Consistency = consistencyLink(e, p.keep())
+	}
 	here := r.URL.EscapedPath()
 	if here == electionURL(e.ID)+"/a" { // the ?path= form keeps its path
 		q := url.Values{"path": {d.area.Path}}

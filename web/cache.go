@@ -25,6 +25,8 @@ type election struct {
 
 	log  logCache  // the latest checkpoint of its transparency log
 	tree treeCache // the upper levels of its log's tree
+
+	analyses analysisRuns // its consistency reports (consistency.go)
 }
 
 // officialTotals indexes an election's official totals by contest and area.
@@ -146,6 +148,12 @@ func (s *Server) loadTotals(ctx context.Context, e *election) (*officialTotals, 
 	if err != nil {
 		return nil, fmt.Errorf("official totals of %s: %w", e.ID, err)
 	}
+	return indexTotals(e, rows), nil
+}
+
+// indexTotals indexes the official totals of an election as the store
+// returned them.
+func indexTotals(e *election, rows []actas.OfficialTotal) *officialTotals {
 	t := &officialTotals{loaded: time.Now(), byArea: map[totalsKey][]*bulletin{}}
 	h := fnv.New64a()
 	for i := range rows {
@@ -200,5 +208,5 @@ func (s *Server) loadTotals(ctx context.Context, e *election) (*officialTotals, 
 	if t.gen == 0 {
 		t.gen = 1 // 0 means not loaded
 	}
-	return t, nil
+	return t
 }

@@ -17,6 +17,9 @@
 //	/e/{election}/a?path={area path}    the same page, for names a URL segment cannot carry
 //	/e/{election}/s/{station}           station page
 //	/e/{election}/search?q=             search by station code or area name
+//	/e/{election}/consistency           "Is the official result consistent?": the verdict of every
+//	                                    analysis (package consistency) with its chart, method and data;
+//	                                    ?download=TABLE gives one of its tables as CSV
 //	/e/{election}/log                   the transparency log: latest checkpoint, verifier key, how to verify
 //	/e/{election}/log/{index}           one log entry with its inclusion proof
 //	/evidence/{election}/{sha256}       a stored evidence file (a photo of a sheet) named by its SHA-256,
@@ -52,6 +55,12 @@
 //	/api/v1/elections/{election}/search?q=             search hits
 //	/api/v1/elections/{election}/stations.csv          every station (stations.csv), whose digest the
 //	                                                   log's first entry holds
+//	/api/v1/elections/{election}/consistency           the consistency report: each analysis under its
+//	                                                   name as `actas bound|compare|… --format json` gives
+//	                                                   it, with its status, headline and caveat, and as_of
+//	                                                   (the results it was computed from); ?analysis=NAME
+//	                                                   keeps one; 503 with Retry-After while the first
+//	                                                   report is computed
 //
 // The transparency log (log.go; docs/log.md) is public and read-only too:
 //
@@ -69,6 +78,18 @@
 // actas error code (see errorStatus); internal causes are logged, not shown.
 // Pages outside this scheme get a 404 page; methods other than GET and HEAD
 // get 405.
+//
+// # Consistency reports
+//
+// The analyses behind /e/{election}/consistency take seconds on a large
+// election, so no request runs them: a background worker per election
+// computes one contest's report at a time and keeps the last one, which is
+// served with the results it was computed from ("as of" a log entry). A
+// change of the results, official totals or snapshots queues one more
+// computation, however many requests see it. A request finding no report
+// waits for the first up to Config.ConsistencyWait, then gets a page that
+// says it is being computed and reloads itself (the API: 503 and
+// Retry-After).
 //
 // # Caching
 //

@@ -24,7 +24,7 @@ var staticFS embed.FS
 
 // pageNames are the page templates; each is parsed with layout.html and
 // partials.html, once per language, when the server is built.
-var pageNames = []string{"index", "area", "station", "search", "error", "log", "entry"}
+var pageNames = []string{"index", "area", "station", "search", "error", "log", "entry", "consistency"}
 
 // parseTemplates parses every page for every language, binding the
 // language's translation and number functions, so a request only executes.
@@ -80,6 +80,7 @@ type page struct {
 	API          string // this page's data in the JSON API, if any
 	LogKey       string // the transparency log's verifier key, if known
 	LogHref      string // the election's log page
+	Refresh      int    // seconds after which the page reloads itself; 0 for never
 	Body         any
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/consistency"
 	"github.com/actasproject/actas/translog"
 )
 
@@ -45,6 +46,16 @@ type Config struct {
 	// store is shown before being reloaded (0: 1 s); checkpoints are signed
 	// by another part of the program, or another process.
 	CheckpointTTL time.Duration
+
+	// Consistency tunes the analyses of the consistency page: the zero
+	// value runs every analysis with package consistency's defaults.
+	// Analyses may leave some out; Progress is the server's own.
+	Consistency consistency.Options
+	// ConsistencyWait is how long a request waits for a contest's first
+	// consistency report before answering that it is being computed
+	// (0: 3 s; negative: not at all). Reports are always computed in the
+	// background; a small election's is ready within the wait.
+	ConsistencyWait time.Duration
 }
 
 // Server is the portal: one routing table over the store and the results.
@@ -60,6 +71,9 @@ type Server struct {
 	maxStale  time.Duration
 	logKey    string
 	ckptTTL   time.Duration
+
+	analysisOpts    consistency.Options
+	consistencyWait time.Duration
 
 	langs    *locales
 	tmpl     map[string]map[string]*template.Template // language → page → template
@@ -88,7 +102,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{store: cfg.Store, results: cfg.Results, log: cfg.Logger, version: cfg.Version,
 		totalsTTL: cfg.TotalsTTL, shutdown: cfg.ShutdownTimeout, maxStale: cfg.MaxStale,
-		logKey: strings.TrimSpace(cfg.LogKey), ckptTTL: cfg.CheckpointTTL, heavy: make(chan struct{}, 1)}
+		logKey: strings.TrimSpace(cfg.LogKey), ckptTTL: cfg.CheckpointTTL, heavy: make(chan struct{}, 1),
+		analysisOpts: cfg.Consistency, consistencyWait: cfg.ConsistencyWait}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -106,6 +121,18 @@ func New(cfg Config) (*Server, error) {
 	if s.shutdown <= 0 {
 		s.shutdown = 10 * time.Second
 	}
+	switch {
+	case s.consistencyWait == 0:
+		s.consistencyWait = defaultConsistencyWait
+	case s.consistencyWait < 0:
+		s.consistencyWait = 0
+	}
+	for _, a := range s.analysisOpts.Analyses {
+		if _, err := consistency.ParseAnalysis(string(a)); err != nil {
+			return nil, fmt.Errorf("web: Config.Consistency: %w", err)
+		}
+	}
+	s.analysisOpts.Progress = nil
 	switch {
 	case s.maxStale == 0:
 		s.maxStale = time.Second
@@ -146,6 +173,7 @@ func (s *Server) routes(static http.Handler) *http.ServeMux {
 	mux.HandleFunc("GET /e/{election}/a/{path...}", s.cached(s.handleArea))
 	mux.HandleFunc("GET /e/{election}/s/{station}", s.cached(s.handleStation))
 	mux.HandleFunc("GET /e/{election}/search", s.cached(s.handleSearch))
+	mux.HandleFunc("GET /e/{election}/consistency", s.handleConsistencyPage) // its reports are kept per results version (consistency.go)
 	mux.HandleFunc("GET /e/{election}/log", s.handleLog)
 	mux.HandleFunc("GET /e/{election}/log/{index}", s.handleEntry)
 	mux.HandleFunc("GET /evidence/{election}/{sha256}", s.handleEvidence) // not cached: files are large, and cached by browsers
@@ -159,6 +187,7 @@ func (s *Server) routes(static http.Handler) *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/elections/{election}/stations/{station}", s.cached(s.apiStation))
 	mux.HandleFunc("GET /api/v1/elections/{election}/search", s.cached(s.apiSearch))
 	mux.HandleFunc("GET /api/v1/elections/{election}/stations.csv", s.apiStationsCSV)
+	mux.HandleFunc("GET /api/v1/elections/{election}/consistency", s.apiConsistencyReport)
 	mux.HandleFunc("GET /api/", s.apiNotFound)
 
 	// The transparency log (log.go): not cached, it changes with every entry.
@@ -279,8 +308,9 @@ func (s *Server) Serve() error {
 }
 
 // Close stops accepting connections, waits up to the shutdown timeout for
-// requests in flight, and stops background work. It may be called more
-// than once.
+// requests in flight, and stops background work: a consistency report
+// being computed stops after the analysis under way. It may be called
+// more than once.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	srv, ln := s.http, s.ln

@@ -97,4 +97,24 @@ func TestDemoInBrowser(t *testing.T) {
 			t.Errorf("the station page in Spanish lacks %q:\n%s", want, body)
 		}
 	}
+
+	// The demo's "is the official result consistent?" page: a verdict for
+	// every analysis, and the charts of those that ran.
+	webtest.SwitchLanguage(t, ctx, "en")
+	webtest.Do(t, ctx, "open the overview", chromedp.Navigate(base), webtest.HeadingIs(title))
+	webtest.Do(t, ctx, "follow the consistency link", chromedp.Click(chromedp.CSS(`p.consistency-link a`)),
+		webtest.WaitFor(`document.querySelectorAll("[id^='verdict-']").length >= 7`))
+	for _, a := range []string{"bound", "compare", "bulletins", "exactness", "timeline", "forensics", "project"} {
+		status := webtest.Eval[string](t, ctx, `document.querySelector("#verdict-`+a+` .status").innerText`)
+		headline := webtest.Eval[string](t, ctx, `document.querySelector("#verdict-`+a+` .headline").innerText`)
+		if strings.TrimSpace(status) == "" || strings.TrimSpace(headline) == "" || strings.Contains(status, "Failed") {
+			t.Errorf("demo consistency page, %s: status %q, headline %q", a, status, headline)
+		}
+	}
+	for _, a := range []string{"bound", "compare", "timeline", "forensics", "project"} {
+		marks := webtest.Eval[int](t, ctx, `(() => { const s = document.querySelector("[id^='chart-`+a+`'] svg"); return s && s.getBoundingClientRect().width > 0 ? s.querySelectorAll("rect, circle, path").length : 0; })()`)
+		if marks < 2 {
+			t.Errorf("demo consistency page: the %s chart is missing or empty (%d marks)", a, marks)
+		}
+	}
 }
