@@ -2,20 +2,18 @@ package consistency_test
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/actasproject/actas"
 	"github.com/actasproject/actas/consistency"
+	"github.com/actasproject/actas/internal/realdata"
 	"github.com/actasproject/actas/sheetio"
 	"github.com/actasproject/actas/simulate"
 	"github.com/actasproject/actas/tabulate"
 )
 
 // testdata is the repository's copy of the real elections (see its README).
-func testdata(parts ...string) string {
-	return filepath.Join(append([]string{"..", "testdata"}, parts...)...)
-}
+func testdata(parts ...string) string { return realdata.Path(parts...) }
 
 // MustTabulate loads a dataset's election and sheets into a tabulator, as
 // the store would: each sheet gets the next log index.
@@ -64,19 +62,7 @@ func MustRun(tb testing.TB, in consistency.Inputs, opts consistency.Options) *co
 // is skipped when the repository's copy is missing.
 func MustRealDataset(tb testing.TB, format string, path ...string) *actas.Dataset {
 	tb.Helper()
-	file := testdata(path...)
-	if _, err := os.Stat(file); err != nil {
-		tb.Skipf("real data not available: %v", err)
-	}
-	f, err := sheetio.LookupFormat(format)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ds, err := f.Read(file)
-	if err != nil {
-		tb.Fatalf("%s: %v", file, err)
-	}
-	return ds
+	return realdata.MustDataset(tb, format, path...)
 }
 
 // MustTotals reads an official totals file as bulletin name.

@@ -1,11 +1,10 @@
 package estimate_test
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/actasproject/actas"
-	"github.com/actasproject/actas/sheetio"
+	"github.com/actasproject/actas/internal/realdata"
 	"github.com/actasproject/actas/simulate"
 	"github.com/actasproject/actas/tabulate"
 )
@@ -32,15 +31,7 @@ func MustPanels(tb testing.TB, ds *actas.Dataset, sources ...actas.Source) []*ac
 // MustConvert reads a real election from ../testdata with a sheetio layout.
 func MustConvert(tb testing.TB, format, dir string) *actas.Dataset {
 	tb.Helper()
-	f, err := sheetio.LookupFormat(format)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ds, err := f.Read(filepath.Join("..", "testdata", dir))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ds
+	return realdata.MustDataset(tb, format, dir)
 }
 
 // MustSimulate runs the simulator.

@@ -334,50 +334,53 @@ type apiConsistencyBody struct {
 // handleInclusion serves the proof that entry ?index= is in the tree of
 // ?size= entries (default: the latest checkpoint's).
 func (s *Server) handleInclusion(w http.ResponseWriter, r *http.Request) {
-	e, q, ix, err := s.logIndexes(r, "index")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	index := ix[0]
-	size, err := s.proofSize(r, e, q)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	if index >= size {
-		s.apiError(w, r, actas.Errorf(actas.EINVALID, "entry %d is not in a tree of %d entries", index, size))
-		return
-	}
-	hr, err := s.treeHashes(r, e, size)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	p, err := translog.ProveInclusion(size, index, hr)
-	if err != nil {
-		s.apiError(w, r, fmt.Errorf("inclusion proof of entry %d in %d: %w", index, size, err))
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, &apiInclusionBody{Election: e.ID, Index: index, Size: size, Proof: translog.ProofBytes(p)})
+	s.serveProof(w, r, "index", func(index, size int64) error {
+		if index >= size {
+			return actas.Errorf(actas.EINVALID, "entry %d is not in a tree of %d entries", index, size)
+		}
+		return nil
+	}, func(e *election, index, size int64, hr translog.HashReader) (any, error) {
+		p, err := translog.ProveInclusion(size, index, hr)
+		if err != nil {
+			return nil, fmt.Errorf("inclusion proof of entry %d in %d: %w", index, size, err)
+		}
+		return &apiInclusionBody{Election: e.ID, Index: index, Size: size, Proof: translog.ProofBytes(p)}, nil
+	})
 }
 
 // handleConsistency serves the proof that the tree of ?from= entries is a
 // prefix of the tree of ?size= entries (default: the latest checkpoint's).
 func (s *Server) handleConsistency(w http.ResponseWriter, r *http.Request) {
-	e, q, ix, err := s.logIndexes(r, "from")
+	s.serveProof(w, r, "from", func(from, size int64) error {
+		if from < 1 || from > size {
+			return actas.Errorf(actas.EINVALID, "no consistency proof from %d to %d entries: from must be 1 to size", from, size)
+		}
+		return nil
+	}, func(e *election, from, size int64, hr translog.HashReader) (any, error) {
+		p, err := translog.ProveConsistency(size, from, hr)
+		if err != nil {
+			return nil, fmt.Errorf("consistency proof from %d to %d: %w", from, size, err)
+		}
+		return &apiConsistencyBody{Election: e.ID, From: from, Size: size, Proof: translog.ProofBytes(p)}, nil
+	})
+}
+
+// serveProof reads a proof request's election, the index parameter named
+// param and the tree size, checks them with check before reading any hash,
+// and serves what prove makes of them with the tree's hashes.
+func (s *Server) serveProof(w http.ResponseWriter, r *http.Request, param string,
+	check func(at, size int64) error, prove func(e *election, at, size int64, hr translog.HashReader) (any, error)) {
+	e, q, ix, err := s.logIndexes(r, param)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	from := ix[0]
 	size, err := s.proofSize(r, e, q)
+	if err == nil {
+		err = check(ix[0], size)
+	}
 	if err != nil {
 		s.apiError(w, r, err)
-		return
-	}
-	if from < 1 || from > size {
-		s.apiError(w, r, actas.Errorf(actas.EINVALID, "no consistency proof from %d to %d entries: from must be 1 to size", from, size))
 		return
 	}
 	hr, err := s.treeHashes(r, e, size)
@@ -385,12 +388,12 @@ func (s *Server) handleConsistency(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	p, err := translog.ProveConsistency(size, from, hr)
+	body, err := prove(e, ix[0], size, hr)
 	if err != nil {
-		s.apiError(w, r, fmt.Errorf("consistency proof from %d to %d: %w", from, size, err))
+		s.apiError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, &apiConsistencyBody{Election: e.ID, From: from, Size: size, Proof: translog.ProofBytes(p)})
+	s.writeJSON(w, r, http.StatusOK, body)
 }
 
 // proofSize is the ?size= of a proof request, checked against the log, or

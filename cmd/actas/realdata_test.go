@@ -8,13 +8,12 @@ import (
 	"time"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/realdata"
 	"github.com/actasproject/actas/sqlite"
 )
 
 // testdata is the repository's copy of the real elections (see its README).
-func testdata(parts ...string) string {
-	return filepath.Join(append([]string{"..", "..", "testdata"}, parts...)...)
-}
+func testdata(parts ...string) string { return realdata.Path(parts...) }
 
 // The figures are those of testdata/README.md.
 func TestRealElections(t *testing.T) {
