@@ -48,6 +48,23 @@ func newAnalyzeFlags(fs *flag.FlagSet, name, sourceHelp string) *analyzeFlags {
 }
 
 // parse parses the command line and checks the format.
+// start parses the command's flags, reads its source (Reconciled allowed
+// or not) and opens the runner on the store.
+func (af *analyzeFlags) start(ctx context.Context, env *Env, fs *flag.FlagSet, args []string, allowReconciled bool) (actas.Source, *consistency.Runner, error) {
+	if err := af.parse(fs, args); err != nil {
+		return "", nil, err
+	}
+	src, err := af.sourceValue(allowReconciled)
+	if err != nil {
+		return "", nil, err
+	}
+	r, err := af.open(ctx, env)
+	if err != nil {
+		return "", nil, err
+	}
+	return src, r, nil
+}
+
 func (af *analyzeFlags) parse(fs *flag.FlagSet, args []string) error {
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
@@ -265,14 +282,7 @@ func runCompare(ctx context.Context, env *Env, args []string) error {
 	level := fs.String("level", "", "areas to sum the differences over: a level of the election, or national (default the first level)")
 	bulletin := fs.String("bulletin", "", "set only this bulletin beside the sheets (default every bulletin)")
 	top := fs.Int("top", 0, fmt.Sprintf("discrepancies to list (default %d; negative for all)", compare.DefaultTop))
-	if err := af.parse(fs, args); err != nil {
-		return err
-	}
-	src, err := af.sourceValue(false)
-	if err != nil {
-		return err
-	}
-	r, err := af.open(ctx, env)
+	src, r, err := af.start(ctx, env, fs, args, false)
 	if err != nil {
 		return err
 	}
@@ -308,14 +318,7 @@ func runBound(ctx context.Context, env *Env, args []string) error {
 	bulletin := fs.String("bulletin", "", "the bulletin (default the latest one, by announcement time, then name)")
 	area := fs.String("area", "", "the bulletin's area path (default national)")
 	level := fs.String("level", "", "strata: a level of the election, or national (default the first level)")
-	if err := af.parse(fs, args); err != nil {
-		return err
-	}
-	src, err := af.sourceValue(true)
-	if err != nil {
-		return err
-	}
-	r, err := af.open(ctx, env)
+	src, r, err := af.start(ctx, env, fs, args, true)
 	if err != nil {
 		return err
 	}
@@ -537,14 +540,7 @@ func runTimeline(ctx context.Context, env *Env, args []string) error {
 	bulletin := fs.String("bulletin", "", "check the percentages of this bulletin only (default every national bulletin)")
 	totals := &assignFlag{name: "total", what: "bulletin"}
 	fs.Var(totals, "total", "the total a bulletin's shares are of (its valid votes), for a bulletin that does not state every\nchoice: BULLETIN=N; repeatable")
-	if err := af.parse(fs, args); err != nil {
-		return err
-	}
-	src, err := af.sourceValue(false)
-	if err != nil {
-		return err
-	}
-	r, err := af.open(ctx, env)
+	src, r, err := af.start(ctx, env, fs, args, false)
 	if err != nil {
 		return err
 	}
