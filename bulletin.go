@@ -14,6 +14,7 @@ type Bulletin struct {
 	Time       time.Time // when it was announced; zero when not known
 	Coverage   float64   // the fraction of stations it claims to cover (0.9687); 0 when not stated
 	Votes      []int64   // per choice, in ballot order
+	ValidVotes int64     // the valid votes it announces, which Votes may not add up to
 	Blank      int64
 	Null       int64
 	Ballots    int64
@@ -21,7 +22,8 @@ type Bulletin struct {
 	Registered int64
 }
 
-// Valid is the sum of the stated votes for choices (Unknown ones left out).
+// Valid is the sum of the stated votes for choices (Unknown ones left out);
+// ValidVotes is what the bulletin itself announces.
 func (b *Bulletin) Valid() int64 {
 	var n int64
 	for _, v := range b.Votes {
@@ -49,7 +51,7 @@ func Bulletins(c *Contest, totals []OfficialTotal) []*Bulletin {
 		b := byKey[k]
 		if b == nil {
 			b = &Bulletin{ID: t.Bulletin, Area: t.Area, Votes: make([]int64, len(c.Choices)),
-				Blank: Unknown, Null: Unknown, Ballots: Unknown, Voters: Unknown, Registered: Unknown}
+				ValidVotes: Unknown, Blank: Unknown, Null: Unknown, Ballots: Unknown, Voters: Unknown, Registered: Unknown}
 			for i := range b.Votes {
 				b.Votes[i] = Unknown
 			}
@@ -73,6 +75,8 @@ func Bulletins(c *Contest, totals []OfficialTotal) []*Bulletin {
 			b.Voters = t.Votes
 		case "registered":
 			b.Registered = t.Votes
+		case "valid":
+			b.ValidVotes = t.Votes
 		default:
 			if i := c.ChoiceIndex(t.Choice); i >= 0 {
 				b.Votes[i] = t.Votes

@@ -97,7 +97,9 @@ type OfficialTotal struct {
 }
 
 // TotalFields are the non-choice figures an official total may state.
-var TotalFields = []string{"blank", "null", "ballots", "voters", "registered"}
+// "valid" is the valid votes a bulletin announces, which its choices
+// may not add up to (a bulletin that names only the leading candidates).
+var TotalFields = []string{"blank", "null", "ballots", "voters", "registered", "valid"}
 
 // Snapshot is a turnout count at a time of day.
 type Snapshot struct {

@@ -169,8 +169,9 @@ type ExactnessCheck struct {
 	Bulletin string `json:"bulletin"`
 	Area     string `json:"area"` // path; national for the whole election
 	// Total is what the shares are of, and TotalBasis where it comes
-	// from: "choices" (the bulletin states every choice: their sum) or
-	// "given" (Options). Zero and empty when unknown.
+	// from: "given" (Options), "announced" (the bulletin's valid votes)
+	// or "choices" (the bulletin states every choice: their sum). Zero and
+	// empty when unknown.
 	Total      int64               `json:"total"`
 	TotalBasis string              `json:"total_basis"`
 	Result     *timeline.Exactness `json:"result,omitempty"`

@@ -124,7 +124,28 @@ func TestVenezuela2024(t *testing.T) {
 		}
 	})
 
-	t.Run("without the total, bulletin 1 is not checked and says what is missing", func(t *testing.T) {
+	t.Run("without a total given, bulletin 1's own valid votes are the total", func(t *testing.T) {
+		rep, err := r.Run(consistency.Options{Analyses: []consistency.Analysis{consistency.Exactness}, Exactness: consistency.ExactnessOptions{Bulletin: "cne-bulletin-1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := rep.Exactness.Checks[0]
+		if x.TotalBasis != "announced" || x.Total != veBulletin1Valid || x.Result == nil || !x.Result.Flag {
+			t.Errorf("bulletin 1: total %d (%s), result %+v; want its announced valid votes and a flag", x.Total, x.TotalBasis, x.Result)
+		}
+	})
+
+	t.Run("without any total, bulletin 1 is not checked and says what is missing", func(t *testing.T) {
+		var noValid []actas.OfficialTotal
+		for _, tot := range totals {
+			if tot.Choice != "valid" {
+				noValid = append(noValid, tot)
+			}
+		}
+		r, err := consistency.New(consistency.Inputs{Election: ds.Election, Results: in.Results, Totals: noValid})
+		if err != nil {
+			t.Fatal(err)
+		}
 		rep, err := r.Run(consistency.Options{Analyses: []consistency.Analysis{consistency.Exactness}, Exactness: consistency.ExactnessOptions{Bulletin: "cne-bulletin-1"}})
 		if err != nil {
 			t.Fatal(err)

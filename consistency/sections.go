@@ -676,6 +676,8 @@ func (r *Runner) exactness(o ExactnessOptions) *ExactnessSection {
 		switch {
 		case b.Area == "" && o.Totals[b.ID] > 0:
 			x.Total, x.TotalBasis = o.Totals[b.ID], "given"
+		case b.ValidVotes > 0:
+			x.Total, x.TotalBasis = b.ValidVotes, "announced"
 		case stated == len(b.Votes):
 			x.Total, x.TotalBasis = b.Valid(), "choices"
 		default:
