@@ -590,7 +590,7 @@ func (s *sim) truth(e *actas.Election) *Truth {
 // and per state, every choice and the other figures.
 func (s *sim) totals(t *Truth) []actas.OfficialTotal {
 	areas := append([]Tally{t.Official}, t.OfficialStates...)
-	out := make([]actas.OfficialTotal, 0, len(areas)*(s.C+len(actas.TotalFields)))
+	out := make([]actas.OfficialTotal, 0, len(areas)*(s.C+5))
 	for _, a := range areas {
 		path, _ := actas.CanonicalPath(a.Area) // national becomes ""
 		add := func(choice string, v int64) {
