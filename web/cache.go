@@ -159,49 +159,17 @@ func indexTotals(e *election, rows []actas.OfficialTotal) *officialTotals {
 	for i := range rows {
 		ot := &rows[i]
 		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%d\n", ot.Contest, ot.Bulletin, ot.Area, ot.Choice, ot.Votes)
-		c, err := e.Contest(ot.Contest)
-		if err != nil {
-			continue // the store validates contests; nothing to show otherwise
-		}
-		area, err := actas.CanonicalPath(ot.Area)
-		if err != nil {
-			continue
-		}
-		k := totalsKey{ot.Contest, area}
-		bs := t.byArea[k]
-		var b *bulletin
-		if n := len(bs); n > 0 && bs[n-1].Name == ot.Bulletin {
-			b = bs[n-1] // rows come ordered by contest, bulletin, area, choice
-		} else {
-			for _, x := range bs {
-				if x.Name == ot.Bulletin {
-					b = x
-				}
+	}
+	for ci := range e.Contests {
+		c := &e.Contests[ci]
+		for _, b := range actas.Bulletins(c, rows) {
+			area, err := actas.CanonicalPath(b.Area)
+			if err != nil {
+				continue // the store validates areas; nothing to show otherwise
 			}
-		}
-		if b == nil {
-			b = &bulletin{Name: ot.Bulletin, Votes: make([]int64, len(c.Choices)),
-				Blank: actas.Unknown, Null: actas.Unknown, Ballots: actas.Unknown, Voters: actas.Unknown, Registered: actas.Unknown}
-			for j := range b.Votes {
-				b.Votes[j] = actas.Unknown
-			}
-			t.byArea[k] = append(bs, b)
-		}
-		switch ot.Choice {
-		case "blank":
-			b.Blank = ot.Votes
-		case "null":
-			b.Null = ot.Votes
-		case "ballots":
-			b.Ballots = ot.Votes
-		case "voters":
-			b.Voters = ot.Votes
-		case "registered":
-			b.Registered = ot.Votes
-		default:
-			if j := c.ChoiceIndex(ot.Choice); j >= 0 {
-				b.Votes[j] = ot.Votes
-			}
+			k := totalsKey{c.ID, area}
+			t.byArea[k] = append(t.byArea[k], &bulletin{Name: b.ID, Votes: b.Votes,
+				Blank: b.Blank, Null: b.Null, Ballots: b.Ballots, Voters: b.Voters, Registered: b.Registered})
 		}
 	}
 	t.gen = int64(h.Sum64() >> 1)
