@@ -98,18 +98,11 @@ const qrSpace = " \t\r\n"
 // qrCount parses a count written in decimal digits only (no sign, no
 // spaces), at most actas.MaxCount.
 func qrCount(s string) (int64, bool) {
-	if s == "" || len(s) > 12 {
-		return 0, false
+	if s == "" || s[0] < '0' || s[0] > '9' || s[len(s)-1] < '0' || s[len(s)-1] > '9' {
+		return 0, false // convParseUint would allow spaces around it
 	}
-	var n int64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, n <= actas.MaxCount
+	n, ok := convParseUint(s)
+	return n, ok && n <= actas.MaxCount
 }
 
 // qrDigits reports whether s is a non-empty run of decimal digits.
