@@ -188,6 +188,86 @@ func (e *MissingPhotoError) Error() string {
 	return fmt.Sprintf("station %s: photo sha256:%s is not stored in election %s", e.Station, e.SHA256, e.Election)
 }
 
+// AccountStore keeps the people who sign in to elections and their
+// credentials. Accounts, sign-in codes, sessions and tokens are never changed
+// or deleted: redeeming a code, revoking a session and disabling an account
+// are recorded beside them, once. Secrets are made by the store (NewSecret),
+// returned once, and kept only as their hash.
+//
+// The methods that accept a credential (RedeemCode, SessionAccount,
+// TokenAccount) refuse one that is unknown, used, expired, revoked or whose
+// account is disabled with the same ENOTFOUND error, whose message says
+// nothing of which it was, so that a caller cannot learn which codes or
+// accounts exist.
+type AccountStore interface {
+	// CreateAccount stores a new account of a.Election after a.Normalize,
+	// and sets a's ID and Created (UTC) and a canonical Contact and Scope.
+	// Errors: ENOTFOUND for an unknown election; EINVALID when Normalize
+	// fails or the scope names a station (witness) or an area (coordinator)
+	// the election does not have; ECONFLICT when the election has an
+	// account with the same contact.
+	CreateAccount(ctx context.Context, a *Account) error
+
+	// CreateAccounts stores accounts of one election (a roster) in one
+	// transaction, all or none, as CreateAccount would one after the other:
+	// two of them with the same contact are ECONFLICT. Errors: those of
+	// CreateAccount, naming the account; EINVALID for accounts of several
+	// elections.
+	CreateAccounts(ctx context.Context, accounts []*Account) error
+
+	// DisableAccount disables the account from now on: its codes, sessions
+	// and tokens stop working. Disabling it again changes nothing.
+	// Errors: ENOTFOUND for an unknown account.
+	DisableAccount(ctx context.Context, id int64) error
+
+	// Account returns the account with the given id. Errors: ENOTFOUND.
+	Account(ctx context.Context, id int64) (*Account, error)
+
+	// Accounts returns the election's accounts in the order they were
+	// created. Errors: ENOTFOUND for an unknown election.
+	Accounts(ctx context.Context, election string) ([]*Account, error)
+
+	// IssueCode makes a one-time sign-in code for the account, valid until
+	// expires, and returns it; earlier codes stay valid until used or
+	// expired. Errors: ENOTFOUND for an unknown account; EINVALID for an
+	// expiry not in the future or more than MaxCodeValidity away;
+	// ECONFLICT for a disabled account.
+	IssueCode(ctx context.Context, account int64, expires time.Time) (plain string, err error)
+
+	// RedeemCode uses up the election's sign-in code plain, valid at now,
+	// and returns its account: a code signs in once. Errors: EINVALID when
+	// plain does not have the form of a secret (ValidSecret); ENOTFOUND for
+	// any other refusal (see the type's comment).
+	RedeemCode(ctx context.Context, election, plain string, now time.Time) (*Account, error)
+
+	// CreateSession starts a session of the account until expires and
+	// returns its secret (the cookie). Errors: as IssueCode's, the expiry
+	// bounded by MaxCodeValidity too.
+	CreateSession(ctx context.Context, account int64, expires time.Time) (plain string, err error)
+
+	// SessionAccount returns the account of the session whose secret hashes
+	// to hash, when it is valid at now. Errors: ENOTFOUND (see the type's
+	// comment).
+	SessionAccount(ctx context.Context, hash [32]byte, now time.Time) (*Account, error)
+
+	// RevokeSession ends the session whose secret hashes to hash (signing
+	// out). Revoking it again changes nothing. Errors: ENOTFOUND for an
+	// unknown session.
+	RevokeSession(ctx context.Context, hash [32]byte) error
+
+	// IssueToken makes an API token for the account, named name (1 to
+	// MaxTokenNameLength bytes of text, unique among the account's tokens),
+	// and returns it. Tokens do not expire; they stop working when their
+	// account is disabled. Errors: ENOTFOUND for an unknown account;
+	// EINVALID for a bad name; ECONFLICT for a name the account's tokens
+	// have or a disabled account.
+	IssueToken(ctx context.Context, account int64, name string) (plain string, err error)
+
+	// TokenAccount returns the account of the API token whose secret
+	// hashes to hash. Errors: ENOTFOUND (see the type's comment).
+	TokenAccount(ctx context.Context, hash [32]byte) (*Account, error)
+}
+
 // Store is everything a storage backend provides. Every backend passes the
 // storetest conformance suite.
 type Store interface {
@@ -196,5 +276,6 @@ type Store interface {
 	OfficialStore
 	LogStore
 	EvidenceStore
+	AccountStore
 	Close() error
 }

@@ -72,6 +72,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("persistence", func(t *testing.T) { testPersistence(t, b) })
 	t.Run("log", func(t *testing.T) { testLog(t, b) })
 	t.Run("evidence", func(t *testing.T) { testEvidence(t, b) })
+	t.Run("accounts", func(t *testing.T) { testAccounts(t, b) })
 }
 
 // handle closes its store once, whether the test or the cleanup asks first.

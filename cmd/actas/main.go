@@ -102,6 +102,7 @@ func commands() []command {
 		{"serve", "serve the public portal and JSON API", runServe},
 		{"log", "the transparency log: key, sign, verify, check-receipt", runLog},
 		{"evidence", "store photos of sheets (add) and read them back (get)", runEvidence},
+		{"accounts", "people who sign in: add, import a roster, list, sign-in codes, API tokens", runAccounts},
 		{"simulate", "write a synthetic election with known truth", runSimulate},
 		{"bench", "measure import, query and log speed at scale", runBench},
 	}
