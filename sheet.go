@@ -126,6 +126,10 @@ const (
 	// single count above its registered voters, or ballots above what its
 	// machines could process in voting hours.
 	FlagOverCapacity
+	// FlagQRMismatch: the sheet's QR payload states other numbers than the
+	// sheet, or cannot be read (sheetio.QRFlags). Added after the others:
+	// bits are never renumbered, as stored rows and log entries name them.
+	FlagQRMismatch
 )
 
 var flagNames = []struct {
@@ -136,6 +140,7 @@ var flagNames = []struct {
 	{FlagOverRegistered, "ballots-exceed-registered"},
 	{FlagVotersMismatch, "voters-differ-from-ballots"},
 	{FlagOverCapacity, "exceeds-capacity"},
+	{FlagQRMismatch, "qr-mismatch"},
 }
 
 // AllFlags lists every flag, in display order.

@@ -41,6 +41,7 @@ type csvIn struct {
 	cr      *csv.Reader
 	header  []string // trimmed column names
 	hdrLine int      // the line of the header
+	wide    int      // a column whose fields may hold MaxQRPayload bytes, or -1
 }
 
 // openCSV reads the header of a CSV file. The caller checks the names.
@@ -49,7 +50,7 @@ func openCSV(r io.Reader, file string) (*csvIn, error) {
 	if b, err := br.Peek(len(bom)); err == nil && bytes.Equal(b, bom) {
 		br.Discard(len(bom))
 	}
-	c := &csvIn{file: file, cr: csv.NewReader(br)}
+	c := &csvIn{file: file, cr: csv.NewReader(br), wide: -1}
 	c.cr.ReuseRecord = true
 	rec, err := c.cr.Read()
 	if err == io.EOF {
@@ -131,8 +132,12 @@ func (c *csvIn) next() ([]string, error) {
 		return nil, c.readError(rec, err)
 	}
 	for i, f := range rec {
-		if len(f) > maxFieldBytes {
-			return nil, c.fieldError(i, "is longer than %d bytes", maxFieldBytes)
+		if len(f) > maxFieldBytes && (i != c.wide || len(f) > MaxQRPayload) {
+			limit := maxFieldBytes
+			if i == c.wide {
+				limit = MaxQRPayload
+			}
+			return nil, c.fieldError(i, "is longer than %d bytes", limit)
 		}
 		if f != "" && (f[0] <= ' ' || f[len(f)-1] <= ' ' || f[0] >= utf8.RuneSelf || f[len(f)-1] >= utf8.RuneSelf) {
 			rec[i] = strings.TrimSpace(f)

@@ -179,14 +179,14 @@ func TestWriteSheetPhotos(t *testing.T) {
 		}
 	})
 
-	t.Run("links and QR payloads are left out, photos kept once", func(t *testing.T) {
+	t.Run("links are left out, photos kept once, the QR payload written", func(t *testing.T) {
 		var buf bytes.Buffer
 		s := sub(sheet("0101", "president", []int64{1, 2, 3}, 0, 0, 6, unknown),
 			link, actas.Evidence{Kind: "photo", SHA256: p1}, actas.Evidence{Kind: "qr", Text: "x"}, actas.Evidence{Kind: "photo", SHA256: p1})
 		if err := sheetio.WriteSheets(&buf, sheetio.SheetColumns{}, []*actas.Submission{s}, president); err != nil {
 			t.Fatal(err)
 		}
-		if got, want := buf.String(), "station,eg,nm,lm,blank,null,ballots,photos\n0101,1,2,3,0,0,6,"+p1+"\n"; got != want {
+		if got, want := buf.String(), "station,eg,nm,lm,blank,null,ballots,photos,qr\n0101,1,2,3,0,0,6,"+p1+",x\n"; got != want {
 			t.Fatalf("file %q, want %q", got, want)
 		}
 	})

@@ -34,6 +34,14 @@ import (
 // separated by spaces; Evidence returns them. In an election with a choice
 // named photos, that column is the choice's.
 //
+// An optional qr column holds the text decoded from the QR code printed on
+// each sheet, as the decoder gave it (quoted in the CSV, as it holds
+// commas): at most MaxQRPayload bytes, valid UTF-8 without control
+// characters; an empty cell means none. Evidence returns it as evidence of
+// kind "qr" after the photos. It is read as text, not parsed: a payload that
+// disagrees with the row is evidence (QRFlags flags it), not a malformed
+// file. In an election with a choice named qr, that column is the choice's.
+//
 // A file is accepted whole or not at all: a caller reads until io.EOF and
 // stores nothing if Read returns any other error.
 type SheetReader struct {
@@ -41,7 +49,7 @@ type SheetReader struct {
 	stations StationLookup
 
 	station, blank, null, ballots int
-	contest, voters, photos       int // -1 when absent
+	contest, voters, photos, qr   int // -1 when absent
 
 	only      *sheetLayout              // the one contest, without a contest column
 	want      string                    // contest every row must name ("": any)
@@ -51,7 +59,7 @@ type SheetReader struct {
 	choiceCol map[string]int            // choice column by choice id
 
 	last     *actas.Station   // the station of the sheet Read returned last
-	evidence []actas.Evidence // the photos of the sheet Read returned last
+	evidence []actas.Evidence // the photos and QR payload of the sheet Read returned last
 
 	// Sheets and their votes are carved out of slabs: two allocations per
 	// slabSheets rows instead of two per row.
@@ -88,7 +96,7 @@ func NewSheetReader(r io.Reader, file string, e *actas.Election, contest string,
 	}
 	sr := &SheetReader{
 		f: f, stations: stations, want: contest,
-		station: -1, blank: -1, null: -1, ballots: -1, contest: -1, voters: -1, photos: -1,
+		station: -1, blank: -1, null: -1, ballots: -1, contest: -1, voters: -1, photos: -1, qr: -1,
 		contests:  make(map[string]*actas.Contest, len(e.Contests)),
 		layouts:   make(map[string]*sheetLayout),
 		choiceCol: make(map[string]int),
@@ -104,6 +112,9 @@ func NewSheetReader(r io.Reader, file string, e *actas.Election, contest string,
 	if !hasChoice(e, photosColumn) {
 		fixed[photosColumn] = &sr.photos
 	}
+	if !hasChoice(e, qrColumn) {
+		fixed[qrColumn] = &sr.qr
+	}
 	for col, name := range f.header {
 		if p, ok := fixed[name]; ok {
 			*p = col
@@ -111,6 +122,7 @@ func NewSheetReader(r io.Reader, file string, e *actas.Election, contest string,
 		}
 		sr.choiceCol[name] = col
 	}
+	f.wide = sr.qr
 	var missing []string
 	for _, name := range []string{"station", "blank", "null", "ballots"} {
 		if *fixed[name] < 0 {
@@ -141,7 +153,7 @@ func NewSheetReader(r io.Reader, file string, e *actas.Election, contest string,
 	}
 
 	if len(missing) > 0 {
-		return nil, f.headerError(-1, "missing column(s) %s; the columns are station, contest, the choices of the contests in the file, blank, null, ballots, and optionally voters and photos", joinList(missing))
+		return nil, f.headerError(-1, "missing column(s) %s; the columns are station, contest, the choices of the contests in the file, blank, null, ballots, and optionally voters, photos and qr", joinList(missing))
 	}
 	all := map[string]bool{}
 	for _, c := range e.Contests {
@@ -159,11 +171,14 @@ func NewSheetReader(r io.Reader, file string, e *actas.Election, contest string,
 
 // sheetColumns describes the columns of a sheets file of contest c.
 func sheetColumns(c *actas.Contest) string {
-	return fmt.Sprintf("the columns are station, the choices of contest %s (%s), blank, null, ballots, and optionally voters, contest and photos", c.ID, joinList(c.ChoiceIDs()))
+	return fmt.Sprintf("the columns are station, the choices of contest %s (%s), blank, null, ballots, and optionally voters, contest, photos and qr", c.ID, joinList(c.ChoiceIDs()))
 }
 
 // photosColumn names the optional column of a sheet's photos.
 const photosColumn = "photos"
+
+// qrColumn names the optional column of a sheet's QR payload.
+const qrColumn = "qr"
 
 // hasChoice reports whether a contest of e has a choice with id.
 func hasChoice(e *actas.Election, id string) bool {
@@ -278,6 +293,11 @@ func (sr *SheetReader) Read() (*actas.Sheet, error) {
 			return nil, err
 		}
 	}
+	if sr.qr >= 0 && rec[sr.qr] != "" {
+		if err := sr.readQR(rec[sr.qr]); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -295,9 +315,22 @@ func (sr *SheetReader) readPhotos(cell string) error {
 	return nil
 }
 
+// readQR adds the current row's QR payload to its evidence. The cell is
+// kept as text: only its size and characters are checked here.
+func (sr *SheetReader) readQR(cell string) error {
+	if len(cell) > MaxQRPayload {
+		return sr.f.fieldError(sr.qr, "is %d bytes, more than a QR code holds (%d)", len(cell), MaxQRPayload)
+	}
+	if p := textProblem(cell); p != "" {
+		return sr.f.fieldError(sr.qr, "%s; a QR payload is text on one line", p)
+	}
+	sr.evidence = append(sr.evidence, actas.Evidence{Kind: QRKind, Text: cell})
+	return nil
+}
+
 // Evidence returns the photos of the sheet Read returned last, in the
-// order the row names them, or nil when it names none. The slice is the
-// caller's.
+// order the row names them, then its QR payload, or nil when it has none.
+// The slice is the caller's.
 func (sr *SheetReader) Evidence() []actas.Evidence { return sr.evidence }
 
 // Station returns the station of the sheet Read returned last (nil before

@@ -258,6 +258,8 @@ func FuzzReadSheets(f *testing.F) {
 	f.Add([]byte("station,yes,no,blank,null,ballots,voters\n\"Zulia\",1,2,0,0,3,\n"), uint8(3))
 	f.Add([]byte("station,eg,nm,lm,blank,null,ballots\n0101,1.5,-2,,0,0,\"6\n"), uint8(1))
 	f.Add([]byte("station,eg,nm,lm,blank,null,ballots,photos\n0101,200,100,5,3,2,310,"+photoName(1)+" "+photoName(2)+"\n0102,1,2,3,0,0,6,\n0201,1,2,3,0,0,6,"+photoName(1)+" x\n"), uint8(1))
+	f.Add([]byte("station,eg,nm,lm,blank,null,ballots,photos,qr\n0101,200,100,5,3,2,310,"+photoName(1)+",\""+vePayload+"\"\n0102,1,2,3,0,0,6,,\" QRBU:1:1 \"\"x\"\" \"\n0201,1,2,3,0,0,6,,\"a\tb\"\n"), uint8(1))
+	f.Add([]byte("station,contest,eg,nm,lm,yes,no,blank,null,ballots,qr\n0101,referendum,,,,1,2,0,0,3,x\n0101,president,1,2,3,,,0,0,6,\n"), uint8(0))
 	// Read-only in every run: built once.
 	e := MustSampleElection(f)
 	_, idx := MustSampleIndex(f)

@@ -177,6 +177,9 @@ type SheetColumns struct {
 	// Photos writes a photos column: the names of the photos of each
 	// sheet written with WriteSubmission (see SheetReader).
 	Photos bool
+	// QR writes a qr column: the QR payload of each sheet written with
+	// WriteSubmission (see SheetReader).
+	QR bool
 }
 
 // SheetWriter writes a sheets CSV one sheet at a time, without allocating
@@ -196,10 +199,10 @@ type sheetOrder struct {
 }
 
 // NewSheetWriter writes the header of a sheets file for the given contests:
-// `station[,contest],<choice ids>,blank,null,ballots[,voters][,photos]`,
+// `station[,contest],<choice ids>,blank,null,ballots[,voters][,photos][,qr]`,
 // where the choice columns are the contests' choices in ballot order, each
-// id once. Several contests need cols.Contest; a photos column needs that no
-// choice is named photos.
+// id once. Several contests need cols.Contest; a photos (qr) column needs
+// that no choice is named photos (qr).
 func NewSheetWriter(w io.Writer, cols SheetColumns, contests ...*actas.Contest) (*SheetWriter, error) {
 	if len(contests) == 0 {
 		return nil, actas.Errorf(actas.EINVALID, "sheets file: no contest")
@@ -224,6 +227,9 @@ func NewSheetWriter(w io.Writer, cols SheetColumns, contests ...*actas.Contest) 
 			}
 			if cols.Photos && ch.ID == photosColumn {
 				return nil, actas.Errorf(actas.EINVALID, "sheets file: contest %s has a choice named %s, so the file cannot have a photos column", c.ID, photosColumn)
+			}
+			if cols.QR && ch.ID == qrColumn {
+				return nil, actas.Errorf(actas.EINVALID, "sheets file: contest %s has a choice named %s, so the file cannot have a qr column", c.ID, qrColumn)
 			}
 			if _, ok := colOf[ch.ID]; !ok {
 				colOf[ch.ID] = len(ids)
@@ -260,19 +266,26 @@ func NewSheetWriter(w io.Writer, cols SheetColumns, contests ...*actas.Contest) 
 	if cols.Photos {
 		sw.o.text(photosColumn)
 	}
+	if cols.QR {
+		sw.o.text(qrColumn)
+	}
 	sw.o.end()
 	return sw, nil
 }
 
 // Write writes one sheet: of one of the writer's contests, with one count
-// per choice. Its photos cell, if the file has one, is empty.
+// per choice. Its photos and qr cells, if the file has them, are empty.
 func (sw *SheetWriter) Write(s *actas.Sheet) error { return sw.write(s, nil) }
 
 // WriteSubmission writes sub's sheet, as Write does, with the names of its
-// photos (its evidence of kind "photo", each once) in the photos column.
-// Other kinds of evidence are not written: a sheets file has no column for
-// them. Errors: EINVALID for a photo whose name is not actas.ValidSHA256,
-// or photos in a file without a photos column.
+// photos (its evidence of kind "photo", each once) in the photos column and
+// its QR payload (evidence of kind "qr") in the qr column. Other kinds of
+// evidence are not written: a sheets file has no column for them. Errors:
+// EINVALID for a photo whose name is not actas.ValidSHA256, photos or a QR
+// payload in a file without their column, more than one QR payload (a row
+// has one cell), or a payload that would not read back the same (longer
+// than MaxQRPayload, empty, surrounding spaces, control characters, not
+// UTF-8).
 func (sw *SheetWriter) WriteSubmission(sub *actas.Submission) error {
 	return sw.write(&sub.Sheet, sub.Evidence)
 }
@@ -290,6 +303,13 @@ func (sw *SheetWriter) write(s *actas.Sheet, evidence []actas.Evidence) error {
 	}
 	if photos > 0 && !sw.cols.Photos {
 		return actas.Errorf(actas.EINVALID, "station %s: the sheet has photos and the file has no photos column", s.Station)
+	}
+	qr, err := qrCell(s.Station, evidence)
+	if err != nil {
+		return err
+	}
+	if qr != "" && !sw.cols.QR {
+		return actas.Errorf(actas.EINVALID, "station %s: the sheet has a QR payload and the file has no qr column", s.Station)
 	}
 	so, ok := sw.contests[s.Contest]
 	if !ok {
@@ -349,17 +369,50 @@ func (sw *SheetWriter) write(s *actas.Sheet, evidence []actas.Evidence) error {
 		}
 		sw.o.text(strings.Join(sw.photos, " "))
 	}
+	if sw.cols.QR {
+		sw.o.text(qr)
+	}
 	sw.o.end()
 	return nil
 }
 
+// qrCell returns the text of the one QR payload among evidence, or "".
+func qrCell(station string, evidence []actas.Evidence) (string, error) {
+	var cell string
+	n := 0
+	for _, ev := range evidence {
+		if ev.Kind != QRKind {
+			continue
+		}
+		if n++; n > 1 {
+			return "", actas.Errorf(actas.EINVALID, "station %s: the sheet has more than one QR payload, and a sheets file holds one per sheet", station)
+		}
+		if len(ev.Text) > MaxQRPayload {
+			return "", actas.Errorf(actas.EINVALID, "station %s: the QR payload is %d bytes, more than a QR code holds (%d)", station, len(ev.Text), MaxQRPayload)
+		}
+		if ev.Text == "" {
+			return "", actas.Errorf(actas.EINVALID, "station %s: the QR payload is empty", station)
+		}
+		if p := textProblem(ev.Text); p != "" {
+			return "", actas.Errorf(actas.EINVALID, "station %s: the QR payload %s", station, p)
+		}
+		if strings.TrimSpace(ev.Text) != ev.Text {
+			return "", actas.Errorf(actas.EINVALID, "station %s: the QR payload has surrounding spaces, which a reader drops", station)
+		}
+		cell = ev.Text
+	}
+	return cell, nil
+}
+
 // WriteSheets writes a whole sheets file of submissions (their sheets and
-// photos) for the given contests, as NewSheetWriter and WriteSubmission do,
-// with a photos column when any submission has a photo.
+// photos and QR payloads) for the given contests, as NewSheetWriter and
+// WriteSubmission do, with a photos (qr) column when any submission has a
+// photo (a QR payload).
 func WriteSheets(w io.Writer, cols SheetColumns, subs []*actas.Submission, contests ...*actas.Contest) error {
 	for _, sub := range subs {
 		for _, ev := range sub.Evidence {
 			cols.Photos = cols.Photos || ev.Kind == "photo"
+			cols.QR = cols.QR || ev.Kind == QRKind
 		}
 	}
 	sw, err := NewSheetWriter(w, cols, contests...)

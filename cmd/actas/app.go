@@ -115,17 +115,39 @@ func loadResults(ctx context.Context, store actas.Store) (*tabulate.Tabulator, e
 	return tabulate.Load(ctx, store, tabulate.DefaultRules())
 }
 
-// flagSheets sets each submission's Flags (what actas.Check finds
-// suspicious). Errors: EINVALID for a station the election lacks.
+// flagSheets sets each submission's Flags (see sheetFlags). Errors:
+// EINVALID for a station the election lacks.
 func flagSheets(e *actas.Election, stations sheetio.StationLookup, subs []*actas.Submission, origin string) error {
 	for _, s := range subs {
 		st, ok := stations(s.Sheet.Station)
 		if !ok {
 			return actas.Errorf(actas.EINVALID, "%s: election %s has no station %q", origin, e.ID, s.Sheet.Station)
 		}
-		s.Flags = actas.Check(&s.Sheet, st, e.Capacity(st))
+		s.Flags = sheetFlags(e, s, st)
 	}
 	return nil
+}
+
+// sheetFlags returns what is suspicious about submission s of station st:
+// what actas.Check finds, and a QR payload among its evidence that
+// disagrees with its sheet or cannot be read (sheetio.QRFlags, Venezuelan
+// payloads read with the 2024 ballot's cards). A flagged sheet is still
+// stored: the disagreement is evidence.
+func sheetFlags(e *actas.Election, s *actas.Submission, st *actas.Station) actas.Flags {
+	f := actas.Check(&s.Sheet, st, e.Capacity(st))
+	for _, ev := range s.Evidence {
+		if ev.Kind != sheetio.QRKind {
+			continue
+		}
+		c, err := e.Contest(s.Sheet.Contest)
+		if err != nil {
+			// Readers only return sheets of the election's contests; a QR
+			// payload for a contest it lacks cannot agree with anything.
+			return f | actas.FlagQRMismatch
+		}
+		return f | sheetio.QRFlags(s, c, nil)
+	}
+	return f
 }
 
 // readSubmissions reads a sheets file of one source into submissions whose
@@ -152,7 +174,8 @@ func readSubmissions(r io.Reader, file string, e *actas.Election, contest string
 		s := &slab[0]
 		slab = slab[1:]
 		st := sr.Station()
-		*s = actas.Submission{Source: src, Sheet: *sheet, Flags: actas.Check(sheet, st, e.Capacity(st)), Evidence: sr.Evidence()}
+		*s = actas.Submission{Source: src, Sheet: *sheet, Evidence: sr.Evidence()}
+		s.Flags = sheetFlags(e, s, st)
 		subs = append(subs, s)
 	}
 }
