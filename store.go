@@ -266,6 +266,38 @@ type AccountStore interface {
 	// TokenAccount returns the account of the API token whose secret
 	// hashes to hash. Errors: ENOTFOUND (see the type's comment).
 	TokenAccount(ctx context.Context, hash [32]byte) (*Account, error)
+
+	// RememberRequest keeps, once and for good, that the account's request
+	// named by the client's idempotency key (1 to MaxIdempotencyKey bytes),
+	// whose content hashes to request, was answered by log entry seq, and
+	// returns what is kept for the key: the given seq and request the first
+	// time, the earlier ones after (the caller compares them). A retry whose
+	// answer was lost, even across a restart, thus finds it instead of
+	// storing twice. Errors: ENOTFOUND for an unknown account; EINVALID for
+	// a bad key or a negative seq.
+	RememberRequest(ctx context.Context, account int64, key string, request [32]byte, seq int64) (keptSeq int64, keptRequest [32]byte, err error)
+
+	// RememberedRequest returns what RememberRequest kept for the account's
+	// key. Errors: ENOTFOUND when nothing is kept; EINVALID for a bad key.
+	RememberedRequest(ctx context.Context, account int64, key string) (seq int64, request [32]byte, err error)
+}
+
+// MaxIdempotencyKey bounds an idempotency key, in bytes: room for a UUID or
+// a hash, not for a document.
+const MaxIdempotencyKey = 128
+
+// CheckIdempotencyKey checks a client's idempotency key: 1 to
+// MaxIdempotencyKey bytes of printable ASCII. Errors: EINVALID.
+func CheckIdempotencyKey(key string) error {
+	if key == "" || len(key) > MaxIdempotencyKey {
+		return Errorf(EINVALID, "idempotency key must be 1 to %d characters", MaxIdempotencyKey)
+	}
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c <= ' ' || c > '~' {
+			return Errorf(EINVALID, "idempotency key %q holds a character other than printable ASCII", clip(key))
+		}
+	}
+	return nil
 }
 
 // Store is everything a storage backend provides. Every backend passes the

@@ -456,3 +456,69 @@ func (db *DB) TokenAccount(ctx context.Context, hash [32]byte) (*actas.Account, 
 	}
 	return db.credentialAccount(ctx, account)
 }
+
+// RememberRequest keeps an idempotency key's answer. See actas.AccountStore.
+func (db *DB) RememberRequest(ctx context.Context, account int64, key string, request [32]byte, seq int64) (int64, [32]byte, error) {
+	var none [32]byte
+	if err := actas.CheckIdempotencyKey(key); err != nil {
+		return 0, none, err
+	}
+	if seq < 0 {
+		return 0, none, actas.Errorf(actas.EINVALID, "idempotency key: log index %d is negative", seq)
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, none, fmt.Errorf("sqlite: remember request: %w", err)
+	}
+	defer rollback(tx)
+	var one int
+	switch err := tx.QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE id = ?`, account).Scan(&one); {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, none, noAccount(account)
+	case err != nil:
+		return 0, none, fmt.Errorf("sqlite: remember request: %w", err)
+	}
+	// The first answer stays: a concurrent retry that lost the race reads it.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency (account, key, request, seq, created) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (account, key) DO NOTHING`, account, key, request[:], seq, formatTime(time.Now())); err != nil {
+		return 0, none, fmt.Errorf("sqlite: remember request: %w", err)
+	}
+	kept, keptReq, err := rememberedRequest(ctx, tx, account, key)
+	if err != nil {
+		return 0, none, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, none, fmt.Errorf("sqlite: remember request: %w", err)
+	}
+	return kept, keptReq, nil
+}
+
+// RememberedRequest returns an idempotency key's answer. See actas.AccountStore.
+func (db *DB) RememberedRequest(ctx context.Context, account int64, key string) (int64, [32]byte, error) {
+	if err := actas.CheckIdempotencyKey(key); err != nil {
+		return 0, [32]byte{}, err
+	}
+	return rememberedRequest(ctx, db.r, account, key)
+}
+
+type queryRower interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func rememberedRequest(ctx context.Context, q queryRower, account int64, key string) (int64, [32]byte, error) {
+	var seq int64
+	var req []byte
+	var out [32]byte
+	err := q.QueryRowContext(ctx, `SELECT seq, request FROM idempotency WHERE account = ? AND key = ?`, account, key).Scan(&seq, &req)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, out, actas.Errorf(actas.ENOTFOUND, "no request of account %d with that idempotency key", account)
+	}
+	if err != nil {
+		return 0, out, fmt.Errorf("sqlite: idempotency key: %w", err)
+	}
+	if len(req) != len(out) {
+		return 0, out, actas.Errorf(actas.EINTERNAL, "sqlite: idempotency key of account %d: request hash of %d bytes", account, len(req))
+	}
+	copy(out[:], req)
+	return seq, out, nil
+}

@@ -73,6 +73,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("log", func(t *testing.T) { testLog(t, b) })
 	t.Run("evidence", func(t *testing.T) { testEvidence(t, b) })
 	t.Run("accounts", func(t *testing.T) { testAccounts(t, b) })
+	t.Run("idempotency keys", func(t *testing.T) { testIdempotency(t, b) })
 }
 
 // handle closes its store once, whether the test or the cleanup asks first.

@@ -77,7 +77,30 @@
 // Errors are {"error":{"code":…,"message":…}} with the HTTP status of the
 // actas error code (see errorStatus); internal causes are logged, not shown.
 // Pages outside this scheme get a 404 page; methods other than GET and HEAD
-// get 405.
+// get 405, except on the routes that change state.
+//
+// # Accounts and submissions
+//
+// People sign in (auth.go) and witnesses submit sheets (submit.go) on the
+// only routes that change state, all POST behind
+// http.CrossOriginProtection (a request with an Authorization header is
+// judged by its bearer token alone and skips it):
+//
+//	GET  /signin                                       the sign-in form (?election=&code= fill it in)
+//	POST /signin                                       redeems a one-time code: a session cookie (HttpOnly,
+//	                                                   SameSite=Lax; Secure and __Host- over TLS) and 303 to
+//	                                                   the election; one refusal for every bad code; 429
+//	                                                   past the per-address rate limit
+//	POST /signout                                      revokes the session, 303 to /
+//	POST /api/v1/elections/{election}/submissions      a sheet as JSON (submissionRequest, at most 64 KiB,
+//	                                                   Content-Type application/json, unknown fields
+//	                                                   refused) by a session or a bearer token; authorize
+//	                                                   decides by role and scope; 201 with the log entry's
+//	                                                   receipt, 200 for a retry of the same idempotency
+//	                                                   key (nothing stored twice), 202 when no signed
+//	                                                   checkpoint includes it within Config.ReceiptWait
+//	                                                   (the body gives receipt_url), 409 for the same key
+//	                                                   with other content
 //
 // # Consistency reports
 //

@@ -523,6 +523,12 @@ func (s *Server) receipt(r *http.Request, e *election, index int64) (*translog.R
 	if err != nil {
 		return nil, err
 	}
+	return s.receiptAt(r, e, st, index)
+}
+
+// receiptAt builds the receipt of one entry against the checkpoint of st;
+// the submission API (submit.go) uses it too.
+func (s *Server) receiptAt(r *http.Request, e *election, st *logState, index int64) (*translog.Receipt, error) {
 	if st.latest == nil || index >= st.latest.Size {
 		return nil, actas.Errorf(actas.ENOTFOUND, "entry %d of %s is not yet in a signed checkpoint", index, e.ID)
 	}

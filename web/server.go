@@ -56,6 +56,18 @@ type Config struct {
 	// (0: 3 s; negative: not at all). Reports are always computed in the
 	// background; a small election's is ready within the wait.
 	ConsistencyWait time.Duration
+
+	// SessionTTL is how long a sign-in lasts (0: 12 h; at most
+	// actas.MaxCodeValidity).
+	SessionTTL time.Duration
+	// SecureCookies marks the session cookie Secure with the __Host-
+	// prefix also on requests that arrive without TLS: set it when a
+	// proxy in front terminates TLS. Requests over TLS always get them.
+	SecureCookies bool
+	// ReceiptWait is how long a submission waits for a signed checkpoint
+	// that includes it before answering 202 without its receipt (0: 5 s;
+	// negative: not at all).
+	ReceiptWait time.Duration
 }
 
 // Server is the portal: one routing table over the store and the results.
@@ -74,6 +86,12 @@ type Server struct {
 
 	analysisOpts    consistency.Options
 	consistencyWait time.Duration
+
+	sessionTTL    time.Duration
+	secureCookies bool
+	receiptWait   time.Duration
+	signIns       limiters                    // sign-in attempts per client address
+	cop           *http.CrossOriginProtection // state-changing routes (auth.go)
 
 	langs    *locales
 	tmpl     map[string]map[string]*template.Template // language → page → template
@@ -103,7 +121,22 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{store: cfg.Store, results: cfg.Results, log: cfg.Logger, version: cfg.Version,
 		totalsTTL: cfg.TotalsTTL, shutdown: cfg.ShutdownTimeout, maxStale: cfg.MaxStale,
 		logKey: strings.TrimSpace(cfg.LogKey), ckptTTL: cfg.CheckpointTTL, heavy: make(chan struct{}, 1),
-		analysisOpts: cfg.Consistency, consistencyWait: cfg.ConsistencyWait}
+		analysisOpts: cfg.Consistency, consistencyWait: cfg.ConsistencyWait,
+		sessionTTL: cfg.SessionTTL, secureCookies: cfg.SecureCookies, receiptWait: cfg.ReceiptWait}
+	switch {
+	case s.sessionTTL == 0:
+		s.sessionTTL = defaultSessionTTL
+	case s.sessionTTL < 0 || s.sessionTTL > actas.MaxCodeValidity:
+		return nil, actas.Errorf(actas.EINVALID, "web: Config.SessionTTL %v is not between 0 and %v", cfg.SessionTTL, actas.MaxCodeValidity)
+	}
+	switch {
+	case s.receiptWait == 0:
+		s.receiptWait = defaultReceiptWait
+	case s.receiptWait < 0:
+		s.receiptWait = 0
+	}
+	s.cop = http.NewCrossOriginProtection()
+	s.cop.SetDenyHandler(http.HandlerFunc(s.denyCrossOrigin))
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -161,7 +194,9 @@ func New(cfg Config) (*Server, error) {
 }
 
 // routes is the routing table: every route, page and API, in one place.
-// Only GET (and so HEAD) is served; other methods get 405.
+// Pages and the public API serve GET (and so HEAD) only; the few routes
+// that change state (sign-in, sign-out, submissions: auth.go, submit.go)
+// are POST behind cross-origin protection. Other methods get 405.
 func (s *Server) routes(static http.Handler) *http.ServeMux {
 	mux := http.NewServeMux()
 
@@ -179,6 +214,11 @@ func (s *Server) routes(static http.Handler) *http.ServeMux {
 	mux.HandleFunc("GET /evidence/{election}/{sha256}", s.handleEvidence) // not cached: files are large, and cached by browsers
 	mux.Handle("GET /static/", static)
 	mux.HandleFunc("GET /", s.handleNotFound)
+
+	mux.HandleFunc("GET /signin", s.handleSignInForm)
+	mux.Handle("POST /signin", s.crossOrigin(http.HandlerFunc(s.handleSignIn)))
+	mux.Handle("POST /signout", s.crossOrigin(http.HandlerFunc(s.handleSignOut)))
+	mux.Handle("POST /api/v1/elections/{election}/submissions", s.crossOrigin(http.HandlerFunc(s.apiSubmit)))
 
 	mux.HandleFunc("GET /api/v1/elections", s.apiElections)
 	mux.HandleFunc("GET /api/v1/elections/{election}", s.cached(s.apiElection))

@@ -1,0 +1,335 @@
+package web
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/actasproject/actas"
+)
+
+// Sign-in, sessions, bearer tokens, cross-origin protection and the one
+// authorization decision. Secrets never reach a log: they travel only in
+// the sign-in form's body, the session cookie and the Authorization header,
+// none of which the server records.
+
+const (
+	defaultSessionTTL = 12 * time.Hour
+	// A sign-in code has 256 random bits, so the rate limit does not protect
+	// the codes; it keeps one address from making the store work for nothing.
+	signInEvery = 6 * time.Second
+	signInBurst = 10
+	// maxFormBody bounds the sign-in and sign-out forms.
+	maxFormBody = 4 << 10
+	// maxLimiters bounds the addresses remembered by the sign-in limiter;
+	// idle ones are forgotten first.
+	maxLimiters = 100_000
+)
+
+// sessionCookie names the session cookie. Over TLS the __Host- prefix makes
+// browsers refuse a cookie set by a sibling domain or over plain HTTP.
+func (s *Server) sessionCookie(r *http.Request) (name string, secure bool) {
+	if r.TLS != nil || s.secureCookies {
+		return "__Host-actas-session", true
+	}
+	return "actas-session", false
+}
+
+// action is what an account asks to do.
+type action string
+
+const (
+	// actSubmit states a station's sheet (a witness's copy, or, for an
+	// admin, another source).
+	actSubmit action = "submit"
+	// actKey types a sheet's numbers from its photo (double entry).
+	actKey action = "key"
+	// actReview decides between a station's conflicting sheets.
+	actReview action = "review"
+	// actManage creates and disables accounts of the election.
+	actManage action = "manage"
+)
+
+// target is what an action applies to: a station (with its area) or an
+// area alone (Station empty); the zero target is the whole election.
+type target struct {
+	Station string
+	Area    string // canonical area path
+}
+
+// authorize is the one decision of who may do what: nil when account a may
+// do act in election on t. The public (a nil account) may write nothing;
+// an admin may do everything in its own election; a coordinator may submit
+// and review for stations within the areas of its scope; a witness may
+// submit for the stations of its scope only; a keyer may only type entries.
+// Errors: EUNAUTHORIZED without an account; EFORBIDDEN otherwise.
+func authorize(a *actas.Account, act action, election string, t target) error {
+	if a == nil {
+		return actas.Errorf(actas.EUNAUTHORIZED, "sign in first")
+	}
+	deny := func() error {
+		return actas.Errorf(actas.EFORBIDDEN, "a %s account may not %s here", a.Role, act)
+	}
+	if a.Disabled || a.Election != election {
+		return actas.Errorf(actas.EFORBIDDEN, "this account does not belong to election %s", clip(election))
+	}
+	switch a.Role {
+	case actas.RoleAdmin:
+		return nil
+	case actas.RoleCoordinator:
+		if (act == actSubmit || act == actReview) && (t.Station != "" || t.Area != "") && withinAreas(t.Area, a.Scope) {
+			return nil
+		}
+	case actas.RoleWitness:
+		if act == actSubmit && t.Station != "" && contains(a.Scope, t.Station) {
+			return nil
+		}
+	case actas.RoleKeyer:
+		if act == actKey {
+			return nil
+		}
+	}
+	return deny()
+}
+
+// withinAreas reports whether the area at path is one of areas or lies
+// below one of them.
+func withinAreas(path string, areas []string) bool {
+	for p := path; p != ""; p = actas.ParentPath(p) {
+		if contains(areas, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// credential is how a request was authenticated.
+type credential uint8
+
+const (
+	noCredential credential = iota
+	bySession
+	byToken
+)
+
+// authenticate returns the account of the request's bearer token or, when
+// it has no Authorization header, of its session cookie. A request with an
+// Authorization header is judged by it alone, never by a cookie: that is
+// what lets token requests skip cross-origin checks. The store refuses
+// disabled accounts, expired and revoked sessions; every refusal says the
+// same thing. Errors: EUNAUTHORIZED.
+func (s *Server) authenticate(r *http.Request) (*actas.Account, credential, error) {
+	refuse := func() (*actas.Account, credential, error) {
+		return nil, noCredential, actas.Errorf(actas.EUNAUTHORIZED, "%s", actas.ErrNoCredential)
+	}
+	check := func(a *actas.Account, err error) error {
+		if err == nil && a.Disabled {
+			err = actas.Errorf(actas.ENOTFOUND, "disabled")
+		}
+		return err
+	}
+	if h, ok := r.Header["Authorization"]; ok {
+		scheme, tok, _ := strings.Cut(strings.Join(h, ","), " ")
+		if len(h) != 1 || !strings.EqualFold(scheme, "Bearer") || !actas.ValidSecret(tok) {
+			return refuse()
+		}
+		a, err := s.store.TokenAccount(r.Context(), actas.HashSecret(tok))
+		if err = check(a, err); err != nil {
+			if actas.ErrorCode(err) == actas.EINTERNAL {
+				return nil, noCredential, err
+			}
+			return refuse()
+		}
+		return a, byToken, nil
+	}
+	name, _ := s.sessionCookie(r)
+	c, err := r.Cookie(name)
+	if err != nil {
+		return nil, noCredential, actas.Errorf(actas.EUNAUTHORIZED, "sign in first")
+	}
+	if !actas.ValidSecret(c.Value) {
+		return refuse()
+	}
+	a, err := s.store.SessionAccount(r.Context(), actas.HashSecret(c.Value), time.Now())
+	if err = check(a, err); err != nil {
+		if actas.ErrorCode(err) == actas.EINTERNAL {
+			return nil, noCredential, err
+		}
+		return refuse()
+	}
+	return a, bySession, nil
+}
+
+// crossOrigin refuses state-changing requests a browser sends on behalf of
+// another site (http.CrossOriginProtection). Requests carrying an
+// Authorization header are let through: they are authenticated by that
+// header alone (authenticate), which another site cannot make a browser
+// attach, so they cannot be forged this way.
+func (s *Server) crossOrigin(next http.Handler) http.Handler {
+	protected := s.cop.Handler(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := r.Header["Authorization"]; ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		protected.ServeHTTP(w, r)
+	})
+}
+
+// denyCrossOrigin answers a refused cross-origin request.
+func (s *Server) denyCrossOrigin(w http.ResponseWriter, r *http.Request) {
+	err := actas.Errorf(actas.EFORBIDDEN, "cross-origin request refused: send it from this site's own pages")
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		s.apiError(w, r, err)
+		return
+	}
+	s.pageError(w, r, s.langs.choose(w, r), nil, err)
+}
+
+// limiters rate-limits sign-in attempts per client address.
+type limiters struct {
+	mu   sync.Mutex
+	byIP map[string]*rate.Limiter
+}
+
+// allow takes one attempt from addr's allowance.
+func (l *limiters) allow(addr string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.byIP == nil {
+		l.byIP = make(map[string]*rate.Limiter)
+	}
+	lim := l.byIP[addr]
+	if lim == nil {
+		if len(l.byIP) >= maxLimiters {
+			// Forget the addresses whose allowance is full again: they
+			// would get a fresh limiter in the same state.
+			for k, v := range l.byIP {
+				if v.TokensAt(now) >= signInBurst {
+					delete(l.byIP, k)
+				}
+			}
+			if len(l.byIP) >= maxLimiters {
+				return false // under attack from very many addresses: refuse rather than grow
+			}
+		}
+		lim = rate.NewLimiter(rate.Every(signInEvery), signInBurst)
+		l.byIP[addr] = lim
+	}
+	return lim.AllowN(now, 1)
+}
+
+// clientAddr is the address the rate limits count: the connection's peer.
+// Behind a reverse proxy every client shares the proxy's address; the
+// proxy should rate-limit itself.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
+		// One IPv6 client usually holds a whole /64.
+		return ip.Mask(net.CIDRMask(64, 128)).String()
+	}
+	return host
+}
+
+// signInPage is the sign-in form's data.
+type signInPage struct {
+	Election  string
+	Code      string
+	Elections []link
+	Refused   bool
+	Limited   bool
+}
+
+// handleSignInForm shows the sign-in form. A code in the query (a sign-in
+// link) fills the form but is not redeemed: link previewers fetch links.
+func (s *Server) handleSignInForm(w http.ResponseWriter, r *http.Request) {
+	l := s.langs.choose(w, r)
+	q := r.URL.Query()
+	d := &signInPage{Election: q.Get("election"), Code: q.Get("code")}
+	if !actas.ValidSecret(d.Code) {
+		d.Code = ""
+	}
+	s.renderSignIn(w, r, l, http.StatusOK, d)
+}
+
+func (s *Server) renderSignIn(w http.ResponseWriter, r *http.Request, l *locale, status int, d *signInPage) {
+	if d.Election == "" || !actas.ValidID(d.Election) {
+		d.Election = ""
+		if es, err := s.store.Elections(r.Context()); err == nil && len(es) == 1 {
+			d.Election = es[0].ID
+		}
+	}
+	pg := s.newPage(r, l, nil)
+	pg.Title = l.t("signin.title")
+	pg.Body = d
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, status, "signin", pg)
+}
+
+// handleSignIn redeems a one-time code and starts a session in a cookie.
+// Every refused code gets the same answer.
+func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
+	l := s.langs.choose(w, r)
+	now := time.Now()
+	if !s.signIns.allow(clientAddr(r), now) {
+		w.Header().Set("Retry-After", "60")
+		s.renderSignIn(w, r, l, http.StatusTooManyRequests, &signInPage{Limited: true})
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	if err := r.ParseForm(); err != nil {
+		status := http.StatusBadRequest
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			status = http.StatusRequestEntityTooLarge
+		}
+		s.renderSignIn(w, r, l, status, &signInPage{Refused: true})
+		return
+	}
+	election, code := strings.TrimSpace(r.PostForm.Get("election")), strings.TrimSpace(r.PostForm.Get("code"))
+	a, err := s.store.RedeemCode(r.Context(), election, code, now)
+	if err == nil && a.Disabled {
+		err = actas.Errorf(actas.ENOTFOUND, "disabled")
+	}
+	if err != nil {
+		if actas.ErrorCode(err) == actas.EINTERNAL {
+			s.pageError(w, r, l, nil, err)
+			return
+		}
+		s.renderSignIn(w, r, l, http.StatusUnauthorized, &signInPage{Election: election, Refused: true})
+		return
+	}
+	expires := now.Add(s.sessionTTL)
+	plain, err := s.store.CreateSession(r.Context(), a.ID, expires)
+	if err != nil {
+		s.pageError(w, r, l, nil, err)
+		return
+	}
+	name, secure := s.sessionCookie(r)
+	http.SetCookie(w, &http.Cookie{Name: name, Value: plain, Path: "/", Expires: expires,
+		MaxAge: int(s.sessionTTL / time.Second), HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, electionURL(a.Election), http.StatusSeeOther)
+}
+
+// handleSignOut revokes the request's session, if any, and forgets the
+// cookie; signing out twice is not an error.
+func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
+	name, secure := s.sessionCookie(r)
+	if c, err := r.Cookie(name); err == nil && actas.ValidSecret(c.Value) {
+		err := s.store.RevokeSession(r.Context(), actas.HashSecret(c.Value))
+		if err != nil && actas.ErrorCode(err) != actas.ENOTFOUND {
+			s.pageError(w, r, s.langs.choose(w, r), nil, err)
+			return
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
