@@ -61,7 +61,7 @@ type Station struct {
 // CSV files put them beside the choice columns.
 var reservedNames = map[string]bool{
 	"station": true, "contest": true, "blank": true, "null": true,
-	"ballots": true, "voters": true, "registered": true, "national": true, "machines": true, "photos": true, "valid": true,
+	"ballots": true, "voters": true, "registered": true, "national": true, "machines": true, "photos": true, "qr": true, "valid": true,
 }
 
 // ReservedName reports whether s is a column or figure name that sheets and
