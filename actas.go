@@ -28,6 +28,12 @@ type Election struct {
 	// per voter; it bounds what a station could hold. Zero means
 	// DefaultSecondsPerVoter.
 	SecondsPerVoter int `json:"seconds_per_voter,omitempty"`
+
+	// SnapshotTimes are the local times ("HH:MM", increasing) at which
+	// witnesses report how many people have voted; they may include the
+	// closing time. Empty means witnesses may report at any time.
+	// omitempty keeps the log entry 0 of elections without them unchanged.
+	SnapshotTimes []string `json:"snapshot_times,omitempty"`
 }
 
 // DefaultSecondsPerVoter is deliberately fast (Venezuela's CNE assumes 40 s
@@ -125,6 +131,20 @@ func (e *Election) Validate() error {
 	}
 	if e.SecondsPerVoter < 0 {
 		return Errorf(EINVALID, "election %s: seconds_per_voter is negative", e.ID)
+	}
+	prev := -1
+	for i, t := range e.SnapshotTimes {
+		m, err := ParseClock(t)
+		if err != nil {
+			return Errorf(EINVALID, "election %s: snapshot_times[%d]: %v", e.ID, i, err)
+		}
+		if m <= prev {
+			return Errorf(EINVALID, "election %s: snapshot_times[%d] %s is not after %s", e.ID, i, t, e.SnapshotTimes[i-1])
+		}
+		if (open >= 0 && m < open) || (close >= 0 && m > close) {
+			return Errorf(EINVALID, "election %s: snapshot_times[%d] %s is outside opening hours %s-%s", e.ID, i, t, e.Open, e.Close)
+		}
+		prev = m
 	}
 	if len(e.Levels) == 0 {
 		return Errorf(EINVALID, "election %s: levels is empty; name at least one level of the geography", e.ID)

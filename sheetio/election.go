@@ -270,6 +270,14 @@ func (j *jsonIn) election() (*actas.Election, error) {
 			return j.str(path, &e.Close)
 		case "seconds_per_voter":
 			return j.int(path, &e.SecondsPerVoter)
+		case "snapshot_times":
+			e.SnapshotTimes = nil
+			return j.array(path, func(p string) error {
+				var t string
+				err := j.str(p, &t)
+				e.SnapshotTimes = append(e.SnapshotTimes, t)
+				return err
+			})
 		case "levels":
 			e.Levels = nil
 			return j.array(path, func(p string) error {
@@ -286,7 +294,7 @@ func (j *jsonIn) election() (*actas.Election, error) {
 				return err
 			})
 		}
-		return j.unknown(off, path, "id, name, date, timezone, open, close, levels, contests, seconds_per_voter")
+		return j.unknown(off, path, "id, name, date, timezone, open, close, levels, contests, seconds_per_voter, snapshot_times")
 	})
 	if err != nil {
 		return nil, err

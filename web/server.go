@@ -219,6 +219,8 @@ func (s *Server) routes(static http.Handler) *http.ServeMux {
 	mux.Handle("POST /signin", s.crossOrigin(http.HandlerFunc(s.handleSignIn)))
 	mux.Handle("POST /signout", s.crossOrigin(http.HandlerFunc(s.handleSignOut)))
 	mux.Handle("POST /api/v1/elections/{election}/submissions", s.crossOrigin(http.HandlerFunc(s.apiSubmit)))
+	mux.Handle("POST /api/v1/elections/{election}/snapshots", s.crossOrigin(http.HandlerFunc(s.apiSnapshot)))
+	mux.HandleFunc("GET /api/v1/elections/{election}/turnout", s.apiTurnout)
 
 	mux.HandleFunc("GET /api/v1/elections", s.apiElections)
 	mux.HandleFunc("GET /api/v1/elections/{election}", s.cached(s.apiElection))

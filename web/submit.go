@@ -66,24 +66,33 @@ type submissionResponse struct {
 // decodeSubmission reads a submission request strictly: JSON content type,
 // at most maxSubmissionBody bytes, one object, no unknown fields.
 func decodeSubmission(w http.ResponseWriter, r *http.Request) (*submissionRequest, error) {
+	var req submissionRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return nil, err
+	}
+	return &req, nil
+}
+
+// decodeJSON reads a write request's body into v strictly: JSON content
+// type, at most maxSubmissionBody bytes, one object, no unknown fields.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" || (params["charset"] != "" && !equalFoldASCII(params["charset"], "utf-8")) {
-		return nil, errUnsupportedMedia
+		return errUnsupportedMedia
 	}
 	body := http.MaxBytesReader(w, r.Body, maxSubmissionBody)
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
-	var req submissionRequest
-	if err := dec.Decode(&req); err != nil {
-		return nil, bodyError(err)
+	if err := dec.Decode(v); err != nil {
+		return bodyError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		if err == nil {
-			return nil, actas.Errorf(actas.EINVALID, "the body holds more than one JSON object")
+			return actas.Errorf(actas.EINVALID, "the body holds more than one JSON object")
 		}
-		return nil, bodyError(err)
+		return bodyError(err)
 	}
-	return &req, nil
+	return nil
 }
 
 var errUnsupportedMedia = errors.New("the body must be JSON, sent with Content-Type: application/json")
@@ -92,7 +101,7 @@ func bodyError(err error) error {
 	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 		return err
 	}
-	return actas.Errorf(actas.EINVALID, "the body is not a submission: %v", err)
+	return actas.Errorf(actas.EINVALID, "the body is not a valid request: %v", err)
 }
 
 func equalFoldASCII(a, b string) bool {
@@ -206,7 +215,14 @@ func requestDigest(sub *actas.Submission) [32]byte {
 // same content answers with the entry stored the first time, stores
 // nothing, also after a restart; with other content it is a conflict.
 func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request) {
-	if err := s.submit(w, r); err != nil {
+	s.writeError(w, r, s.submit(w, r))
+}
+
+// writeError answers a failed write request: 415 and 413 for a body of
+// the wrong type or size, the error's code otherwise. A nil err writes
+// nothing.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if err != nil {
 		switch {
 		case errors.Is(err, errUnsupportedMedia):
 			s.writeJSONError(w, r, http.StatusUnsupportedMediaType, actas.EINVALID, err.Error())
