@@ -58,43 +58,28 @@ func (s *Server) snapshot(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	digest := snapshotDigest(e.ID, snap)
-	seq, kept, err := s.store.RememberedRequest(ctx, a.ID, req.IdempotencyKey)
-	switch {
-	case err == nil:
-		if kept != digest {
-			return keyReused()
+	seq, fresh, err := s.once(ctx, a.ID, req.IdempotencyKey, snapshotDigest(e.ID, snap), func() (int64, bool, error) {
+		snaps := []actas.Snapshot{snap}
+		rep, err := s.store.AddSnapshots(ctx, e.ID, snaps)
+		if err != nil {
+			return 0, false, err
 		}
-		s.writeJSON(w, r, http.StatusOK, &snapshotResponse{Index: seq})
-		return nil
-	case actas.ErrorCode(err) != actas.ENOTFOUND:
-		return err
-	}
-	snaps := []actas.Snapshot{snap}
-	rep, err := s.store.AddSnapshots(ctx, e.ID, snaps)
-	if err != nil {
-		return err
-	}
-	seq, status := snaps[0].Index, http.StatusCreated
-	if rep.Present > 0 {
+		if rep.Present == 0 {
+			return snaps[0].Index, false, nil
+		}
 		// The same count was stored before (by this request whose key was
 		// lost, or by another witness of the station): answer its entry.
-		if seq, err = s.presentSnapshot(ctx, e.ID, snap); err != nil {
-			return err
-		}
-		status = http.StatusOK
-	}
-	keptSeq, kept, err := s.store.RememberRequest(ctx, a.ID, req.IdempotencyKey, digest, seq)
+		seq, err := s.presentSnapshot(ctx, e.ID, snap)
+		return seq, true, err
+	})
 	if err != nil {
 		return err
 	}
-	if kept != digest {
-		return keyReused()
-	}
-	if keptSeq != seq {
+	status := http.StatusCreated
+	if !fresh {
 		status = http.StatusOK
 	}
-	s.writeJSON(w, r, status, &snapshotResponse{Index: keptSeq})
+	s.writeJSON(w, r, status, &snapshotResponse{Index: seq})
 	return nil
 }
 

@@ -273,18 +273,9 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	if sub.Source != actas.Witness && a.Role != actas.RoleAdmin {
 		return actas.Errorf(actas.EFORBIDDEN, "a %s states witness sheets only; an admin states sheets of source %s", a.Role, sub.Source)
 	}
+	// The request's digest is taken before the server adds flags,
+	// submitter and time: a retry states the same request.
 	digest := requestDigest(sub)
-	ctx := r.Context()
-	seq, kept, err := s.store.RememberedRequest(ctx, a.ID, req.IdempotencyKey)
-	switch {
-	case err == nil:
-		if kept != digest {
-			return keyReused()
-		}
-		return s.answerSubmission(w, r, e, seq, "already present", http.StatusOK)
-	case actas.ErrorCode(err) != actas.ENOTFOUND:
-		return err
-	}
 	c, err := e.Contest(sub.Sheet.Contest)
 	if err != nil {
 		return err
@@ -295,28 +286,59 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	sub.Submitter = strconv.FormatInt(a.ID, 10)
 	sub.Origin = "web api"
 	sub.Received = time.Now().UTC()
-	outs, err := s.store.Submit(ctx, e.ID, []*actas.Submission{sub}, nil)
+	ctx := r.Context()
+	outcome := ""
+	seq, fresh, err := s.once(ctx, a.ID, req.IdempotencyKey, digest, func() (int64, bool, error) {
+		outs, err := s.store.Submit(ctx, e.ID, []*actas.Submission{sub}, nil)
+		if err != nil {
+			return 0, false, err
+		}
+		outcome = outs[0].String()
+		if outs[0] != actas.Present {
+			return sub.Seq, false, nil
+		}
+		// Stored before: by this request when its answer or its key was
+		// lost, or the same numbers from another holder of the source.
+		seq, err := s.presentSeq(ctx, e.ID, sub)
+		return seq, true, err
+	})
 	if err != nil {
 		return err
 	}
-	outcome, status := outs[0].String(), http.StatusCreated
-	seq = sub.Seq
-	if outs[0] == actas.Present {
-		// Stored before: by this request when its answer or its key was
-		// lost, or the same numbers from another holder of the source.
-		if seq, err = s.presentSeq(ctx, e.ID, sub); err != nil {
-			return err
-		}
-		status = http.StatusOK
+	if !fresh {
+		return s.answerSubmission(w, r, e, seq, actas.Present.String(), http.StatusOK)
 	}
-	keptSeq, kept, err := s.store.RememberRequest(ctx, a.ID, req.IdempotencyKey, digest, seq)
+	return s.answerSubmission(w, r, e, seq, outcome, http.StatusCreated)
+}
+
+// once stores a request at most once per account and idempotency key:
+// store stores it and returns its log index, and whether it was already
+// present. A retry of the same request (same digest) gets the index first
+// kept; the same key with another digest is ECONFLICT. fresh says whether
+// this call stored something new.
+func (s *Server) once(ctx context.Context, account int64, key string, digest [32]byte, store func() (seq int64, present bool, err error)) (seq int64, fresh bool, err error) {
+	seq, kept, err := s.store.RememberedRequest(ctx, account, key)
+	switch {
+	case err == nil:
+		if kept != digest {
+			return 0, false, keyReused()
+		}
+		return seq, false, nil
+	case actas.ErrorCode(err) != actas.ENOTFOUND:
+		return 0, false, err
+	}
+	seq, present, err := store()
 	if err != nil {
-		return fmt.Errorf("submission %d stored, key not kept: %w", seq, err)
+		return 0, false, err
+	}
+	keptSeq, kept, err := s.store.RememberRequest(ctx, account, key, digest, seq)
+	if err != nil {
+		return 0, false, fmt.Errorf("entry %d stored, key not kept: %w", seq, err)
 	}
 	if kept != digest {
-		return keyReused() // a concurrent request with the same key and other content won
+		return 0, false, keyReused() // a concurrent request with the same key and other content won
 	}
-	return s.answerSubmission(w, r, e, keptSeq, outcome, status)
+	return keptSeq, !present && keptSeq == seq, nil
 }
 
 func keyReused() error {
