@@ -25,30 +25,9 @@ var accountsCommands = []command{
 }
 
 func runAccounts(ctx context.Context, env *Env, args []string) error {
-	if len(args) > 0 {
-		for _, c := range accountsCommands {
-			if c.name == args[0] {
-				return c.run(ctx, env, args[1:])
-			}
-		}
-	}
-	w := env.Stderr
-	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
-		w = env.Stdout
-	}
-	fmt.Fprintln(w, "Usage: actas accounts COMMAND [flags]   (actas accounts COMMAND -h for its flags)\n\n"+
+	return runSubcommands(ctx, env, args, "accounts", accountsCommands,
 		"The people who sign in to an election: admins, coordinators (of areas), witnesses (of stations)\n"+
-		"and keyers. Codes and tokens are printed once and stored only hashed. Commands:")
-	for _, c := range accountsCommands {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
-	}
-	switch {
-	case len(args) == 0:
-		return &usageError{"accounts: name a command: add, import, list, code, token or disable"}
-	case w == env.Stdout:
-		return nil
-	}
-	return &usageError{fmt.Sprintf("accounts: unknown command %q", args[0])}
+			"and keyers. Codes and tokens are printed once and stored only hashed.")
 }
 
 func runAccountsAdd(ctx context.Context, env *Env, args []string) error {

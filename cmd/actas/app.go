@@ -221,3 +221,36 @@ func submitSheets(ctx context.Context, store actas.Store, tab *tabulate.Tabulato
 }
 
 func newBufferedWriter(w io.Writer) *bufio.Writer { return bufio.NewWriterSize(w, 1<<20) }
+
+// runSubcommands runs the command of a group (`actas NAME COMMAND …`) that
+// args names, or prints the group's usage: on stdout when asked for help,
+// else on stderr with a usage error.
+func runSubcommands(ctx context.Context, env *Env, args []string, name string, commands []command, about string) error {
+	if len(args) > 0 {
+		for _, c := range commands {
+			if c.name == args[0] {
+				return c.run(ctx, env, args[1:])
+			}
+		}
+	}
+	w := env.Stderr
+	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
+		w = env.Stdout
+	}
+	fmt.Fprintf(w, "Usage: actas %s COMMAND [flags]   (actas %s COMMAND -h for its flags)\n\n%s Commands:\n", name, name, about)
+	width, names := 0, make([]string, len(commands))
+	for i, c := range commands {
+		width, names[i] = max(width, len(c.name)), c.name
+	}
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-*s %s\n", width+1, c.name, c.summary)
+	}
+	switch {
+	case len(args) == 0:
+		list := strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+		return &usageError{fmt.Sprintf("%s: name a command: %s", name, list)}
+	case w == env.Stdout:
+		return nil
+	}
+	return &usageError{fmt.Sprintf("%s: unknown command %q", name, args[0])}
+}

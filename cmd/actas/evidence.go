@@ -19,30 +19,9 @@ var evidenceCommands = []command{
 }
 
 func runEvidence(ctx context.Context, env *Env, args []string) error {
-	if len(args) > 0 {
-		for _, c := range evidenceCommands {
-			if c.name == args[0] {
-				return c.run(ctx, env, args[1:])
-			}
-		}
-	}
-	w := env.Stderr
-	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
-		w = env.Stdout
-	}
-	fmt.Fprintln(w, "Usage: actas evidence COMMAND [flags]   (actas evidence COMMAND -h for its flags)\n\n"+
+	return runSubcommands(ctx, env, args, "evidence", evidenceCommands,
 		"The files that back sheets: photos of tally sheets, scans. Each is named by the SHA-256 of its\n"+
-		"bytes, which a sheets file's photos column and the sheet's log entry name. Commands:")
-	for _, c := range evidenceCommands {
-		fmt.Fprintf(w, "  %-5s %s\n", c.name, c.summary)
-	}
-	switch {
-	case len(args) == 0:
-		return &usageError{"evidence: name a command: add or get"}
-	case w == env.Stdout:
-		return nil
-	}
-	return &usageError{fmt.Sprintf("evidence: unknown command %q", args[0])}
+			"bytes, which a sheets file's photos column and the sheet's log entry name.")
 }
 
 func runEvidenceAdd(ctx context.Context, env *Env, args []string) error {

@@ -24,28 +24,8 @@ var logCommands = []command{
 }
 
 func runLog(ctx context.Context, env *Env, args []string) error {
-	if len(args) > 0 {
-		for _, c := range logCommands {
-			if c.name == args[0] {
-				return c.run(ctx, env, args[1:])
-			}
-		}
-	}
-	w := env.Stderr
-	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
-		w = env.Stdout
-	}
-	fmt.Fprintln(w, "Usage: actas log COMMAND [flags]   (actas log COMMAND -h for its flags)\n\nThe transparency log (docs/log.md). Commands:")
-	for _, c := range logCommands {
-		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
-	}
-	switch {
-	case len(args) == 0:
-		return &usageError{"log: name a command: key, sign, verify or check-receipt"}
-	case w == env.Stdout:
-		return nil
-	}
-	return &usageError{fmt.Sprintf("log: unknown command %q", args[0])}
+	return runSubcommands(ctx, env, args, "log", logCommands,
+		"The transparency log (docs/log.md).")
 }
 
 func runLogKey(ctx context.Context, env *Env, args []string) error {
