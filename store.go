@@ -98,7 +98,7 @@ type OfficialStore interface {
 
 // LogStore keeps each election's transparency log (package translog). Entry
 // 0 is the election's definition, appended by CreateElection; every stored
-// submission, official total and snapshot is one more entry, appended with
+// submission, official total, snapshot and record is one more entry, appended with
 // the Merkle tree hashes it adds in the transaction that stores it, so that
 // nothing is stored without its entry and no entry exists without what it
 // records. The entry of a thing is re-derived from what the store holds
@@ -309,5 +309,6 @@ type Store interface {
 	LogStore
 	EvidenceStore
 	AccountStore
+	RecordStore
 	Close() error
 }

@@ -60,7 +60,7 @@ func (db *DB) LogEntries(ctx context.Context, election string, from, to int64, f
 	if next == to {
 		return nil
 	}
-	// Submissions, totals and snapshots each come in index order; merged,
+	// Submissions, totals, snapshots and records each come in index order; merged,
 	// they must number every index once.
 	subs, err := r.submissions(ctx, next, to)
 	if err != nil {
@@ -77,7 +77,12 @@ func (db *DB) LogEntries(ctx context.Context, election string, from, to int64, f
 		return fmt.Errorf("sqlite: log of %s: %w", election, err)
 	}
 	defer snaps.close()
-	cursors := []*cursor{subs, totals, snaps}
+	recs, err := r.records(ctx, next, to)
+	if err != nil {
+		return fmt.Errorf("sqlite: log of %s: %w", election, err)
+	}
+	defer recs.close()
+	cursors := []*cursor{subs, totals, snaps, recs}
 	for _, c := range cursors {
 		if err := c.advance(); err != nil {
 			return unreadable(m, c.index, err)

@@ -34,7 +34,8 @@ type prepared struct {
 const selectLogExtent = `SELECT 1 + max(
 		(SELECT coalesce(max(id), ?1) - ?1 FROM submissions WHERE id BETWEEN ?1 AND ?2),
 		(SELECT coalesce(max(log_index), 0) FROM totals WHERE election = ?3),
-		(SELECT coalesce(max(log_index), 0) FROM snapshots WHERE election = ?3)),
+		(SELECT coalesce(max(log_index), 0) FROM snapshots WHERE election = ?3),
+		(SELECT coalesce(max(log_index), 0) FROM records WHERE election = ?3)),
 	coalesce(p.page, -1), coalesce(length(p.hashes), 0), CASE WHEN ?4 AND length(p.hashes) < 1024 THEN p.hashes END
 	FROM (SELECT 1) LEFT JOIN (SELECT page, hashes FROM log_pages WHERE election = ?3 ORDER BY page DESC LIMIT 1) AS p`
 

@@ -29,6 +29,7 @@
 //     needs COLLATE "C"); in Snapshots an area sorts before a station of the
 //     same text.
 //   - Lists with nothing in them are empty, not errors.
+//   - Records read back with Time in UTC to the nanosecond.
 //   - Submit refuses a batch in which any submission names a photo the
 //     election does not store, also one it would find already present.
 package storetest
@@ -74,6 +75,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("evidence", func(t *testing.T) { testEvidence(t, b) })
 	t.Run("accounts", func(t *testing.T) { testAccounts(t, b) })
 	t.Run("idempotency keys", func(t *testing.T) { testIdempotency(t, b) })
+	t.Run("records", func(t *testing.T) { testRecords(t, b) })
 }
 
 // handle closes its store once, whether the test or the cleanup asks first.

@@ -29,6 +29,9 @@ const (
 	KindTotal Kind = "total"
 	// KindSnapshot is one turnout snapshot as stored.
 	KindSnapshot Kind = "snapshot"
+	// KindRecord is one record (actas.Record): a review decision, an
+	// audit's setup or round.
+	KindRecord Kind = "record"
 )
 
 // header is the first line of every entry; a later format gets a new one.
@@ -47,7 +50,7 @@ var knownFlags = func() actas.Flags {
 const MaxEntrySize = 1 << 20
 
 // Entry is a decoded log entry. Exactly one of Definition, Submission,
-// Total and Snapshot is set, as Kind says.
+// Total, Snapshot and Record is set, as Kind says.
 type Entry struct {
 	Kind     Kind
 	Election string
@@ -57,6 +60,7 @@ type Entry struct {
 	Choices    []string // with Submission: the contest's choice ids, in ballot order
 	Total      *actas.OfficialTotal
 	Snapshot   *actas.Snapshot
+	Record     *actas.Record
 }
 
 // Definition is what an election's first entry commits to.
@@ -205,6 +209,24 @@ func EncodeSnapshot(election string, s *actas.Snapshot) []byte {
 	return b
 }
 
+// recordTime is how a record's entry states its time: UTC to the
+// nanosecond, trailing zeros dropped (RFC 3339).
+func recordTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// EncodeRecord returns the entry of a stored record. The body is written as
+// stored: the store keeps only bodies that pass actas.CheckRecord, which
+// makes them compact JSON, one encoding per record.
+func EncodeRecord(dst []byte, election string, r *actas.Record) []byte {
+	b := append(dst, header...)
+	b = line(b, "kind", string(KindRecord))
+	b = line(b, "election", election)
+	b = line(b, "record", r.Kind)
+	b = quoted(b, "subject", r.Subject)
+	b = quoted(b, "account", r.Account)
+	b = line(b, "time", recordTime(r.Time))
+	return quoted(b, "body", string(r.Body))
+}
+
 // Encode returns the entry's canonical bytes: ParseEntry(b).Encode() == b.
 func (e *Entry) Encode() ([]byte, error) { return e.appendTo(nil) }
 
@@ -235,6 +257,8 @@ func (e *Entry) appendTo(dst []byte) ([]byte, error) {
 		return append(dst, EncodeTotal(e.Election, e.Total)...), nil
 	case e.Kind == KindSnapshot && e.Snapshot != nil:
 		return append(dst, EncodeSnapshot(e.Election, e.Snapshot)...), nil
+	case e.Kind == KindRecord && e.Record != nil:
+		return EncodeRecord(dst, e.Election, e.Record), nil
 	}
 	return nil, fmt.Errorf("translog: entry of kind %q without its record", e.Kind)
 }
@@ -311,7 +335,7 @@ func (pp *Parser) Parse(b []byte) (*Entry, error) {
 	}
 	e := &Entry{Kind: Kind(p.word("kind"))}
 	switch e.Kind {
-	case KindElection, KindSubmission, KindTotal, KindSnapshot:
+	case KindElection, KindSubmission, KindTotal, KindSnapshot, KindRecord:
 	default:
 		if p.err == nil {
 			p.fail("unknown kind %q", e.Kind)
@@ -330,6 +354,8 @@ func (pp *Parser) Parse(b []byte) (*Entry, error) {
 		p.parseTotal(e)
 	case KindSnapshot:
 		p.parseSnapshot(e)
+	case KindRecord:
+		p.parseRecord(e)
 	}
 	if p.err == nil && len(p.rest) > 0 {
 		p.n++
@@ -681,6 +707,36 @@ func (p *entryParser) parseSnapshot(e *Entry) {
 	}
 	s.Source = p.source("source")
 	e.Snapshot = s
+}
+
+func (p *entryParser) parseRecord(e *Entry) {
+	r := &actas.Record{Kind: p.word("record")}
+	if p.err == nil && !actas.ValidID(r.Kind) {
+		p.fail("record kind %q is not an id", r.Kind)
+	}
+	r.Subject = p.quoted("subject")
+	if p.err == nil && !actas.ValidRecordText(r.Subject) {
+		p.fail("subject %q is not 1 to 256 bytes of text on one line", r.Subject)
+	}
+	r.Account = p.quoted("account")
+	if p.err == nil && !actas.ValidRecordText(r.Account) {
+		p.fail("account %q is not 1 to 256 bytes of text on one line", r.Account)
+	}
+	when := p.field("time")
+	if p.err == nil {
+		t, err := time.Parse(time.RFC3339Nano, when)
+		if err != nil {
+			p.fail("time %q is not an RFC 3339 time", when)
+		}
+		r.Time = t.UTC()
+	}
+	r.Body = []byte(p.quoted("body"))
+	if p.err == nil {
+		if err := actas.CheckRecord(r); err != nil {
+			p.fail("%s", actas.ErrorMessage(err))
+		}
+	}
+	e.Record = r
 }
 
 // hasDuplicate reports whether an id appears twice, without allocating

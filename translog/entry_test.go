@@ -27,6 +27,7 @@ type entryCase struct {
 	contest  *actas.Contest
 	total    *actas.OfficialTotal
 	snapshot *actas.Snapshot
+	record   *actas.Record
 }
 
 func (c entryCase) encode(tb testing.TB) []byte {
@@ -38,6 +39,8 @@ func (c entryCase) encode(tb testing.TB) []byte {
 		return MustEncodeSubmission(tb, c.sub, c.contest)
 	case c.total != nil:
 		return translog.EncodeTotal("ve-2024", c.total)
+	case c.record != nil:
+		return translog.EncodeRecord(nil, "ve-2024", c.record)
 	default:
 		return translog.EncodeSnapshot("ve-2024", c.snapshot)
 	}
@@ -124,6 +127,10 @@ func entryCases() []entryCase {
 		{name: "turnout of an area with an escaped '/'", file: "snapshot-area", snapshot: &actas.Snapshot{Scope: areaMorro, Time: 18 * 60, Voters: 481, Source: actas.Official}},
 		{name: "national turnout at midnight", file: "snapshot-national", snapshot: &actas.Snapshot{Scope: "", Time: 24 * 60, Voters: 12386669, Source: actas.Official}},
 		{name: "turnout at the opening", file: "snapshot-zero", snapshot: &actas.Snapshot{Scope: areaRecreo, Time: 0, Voters: 0, Source: actas.Machine}},
+		{name: "a coordinator's decision on a station", file: "record-decision", record: &actas.Record{Kind: "decision", Subject: `10113042.1 "bis"`, Account: "17",
+			Time: time.Date(2024, 7, 29, 3, 4, 5, 120000000, time.UTC), Body: []byte(`{"contest":"president","verdict":"accepted","seq":12,"reason":"la foto se lee: 232 \"EG\" \u003c 240"}`)}},
+		{name: "an audit's setup, at a whole second", file: "record-audit", record: &actas.Record{Kind: "audit", Subject: "a1", Account: "import",
+			Time: time.Date(2024, 8, 10, 12, 0, 0, 0, time.UTC), Body: []byte(`{"contest":"president","risk_limit":"0.05","seed":"01382438112797316654"}`)}},
 	}
 }
 
@@ -188,6 +195,15 @@ func TestEntryRoundTrip(t *testing.T) {
 				if e.Kind != translog.KindTotal || !reflect.DeepEqual(e.Total, tt.total) {
 					t.Errorf("parsed %+v %+v, want total %+v", e, e.Total, tt.total)
 				}
+			case tt.record != nil:
+				if e.Kind != translog.KindRecord || e.Record == nil || !e.Record.Time.Equal(tt.record.Time) {
+					t.Fatalf("parsed %+v, want record %+v", e, tt.record)
+				}
+				got, want := *e.Record, *tt.record
+				got.Time, want.Time = time.Time{}, time.Time{}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("record\n%+v\nwant\n%+v", got, want)
+				}
 			default:
 				if e.Kind != translog.KindSnapshot || !reflect.DeepEqual(e.Snapshot, tt.snapshot) {
 					t.Errorf("parsed %+v %+v, want snapshot %+v", e, e.Snapshot, tt.snapshot)
@@ -235,6 +251,8 @@ func TestEncodeSubmissionAppends(t *testing.T) {
 func TestParseEntryRefusals(t *testing.T) {
 	log := veLog(t)
 	election, sheet, total, snapshot := string(log[0]), string(log[1]), string(log[3]), string(log[4])
+	record := string(translog.EncodeRecord(nil, "ve-2024", &actas.Record{Kind: "decision", Subject: "21702002.1", Account: "17",
+		Time: time.Date(2024, 7, 29, 3, 4, 5, 0, time.UTC), Body: []byte(`{"verdict":"verified"}`)}))
 	// change replaces old, which must occur once, with new.
 	change := func(entry, old, new string) string {
 		if strings.Count(entry, old) != 1 {
@@ -342,6 +360,14 @@ func TestParseEntryRefusals(t *testing.T) {
 		{"snapshot at a time without minutes", change(snapshot, "time 12:00\n", "time 12\n"), []string{"line 5:", "not HH:MM"}},
 		{"snapshot with negative voters", change(snapshot, "voters 250\n", "voters -250\n"), []string{"line 6:", "voters -250 is negative"}},
 		{"snapshot of an unknown source", change(snapshot, "source witness\n", "source press\n"), []string{"line 7:", "unknown source"}},
+
+		{"record of a kind that is not an id", change(record, "record decision\n", "record Decision\n"), []string{"line 4:", `record kind "Decision" is not an id`}},
+		{"record without an account", change(record, `account "17"`, `account ""`), []string{"line 6:", "account"}},
+		{"record time in another zone", change(record, "time 2024-07-29T03:04:05Z", "time 2024-07-29T00:04:05-03:00"), []string{"line 7 is not in canonical form"}},
+		{"record time that is not a time", change(record, "time 2024-07-29T03:04:05Z", "time yesterday"), []string{"line 7:", "not an RFC 3339 time"}},
+		{"record body with spaces", change(record, `{\"verdict\":\"verified\"}`, `{\"verdict\": \"verified\"}`), []string{"line 8:", "not compact JSON"}},
+		{"record body that is a list", change(record, `{\"verdict\":\"verified\"}`, `[1,2]`), []string{"line 8:", "not a JSON object"}},
+		{"record body cut short", change(record, `{\"verdict\":\"verified\"}`, `{\"verdict\":`), []string{"line 8:", "not a JSON object"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -355,7 +381,7 @@ func TestParseEntryRefusals(t *testing.T) {
 }
 
 func TestEncodeWithoutRecord(t *testing.T) {
-	for _, k := range []translog.Kind{translog.KindElection, translog.KindSubmission, translog.KindTotal, translog.KindSnapshot, "decision"} {
+	for _, k := range []translog.Kind{translog.KindElection, translog.KindSubmission, translog.KindTotal, translog.KindSnapshot, translog.KindRecord, "decision"} {
 		if b, err := (&translog.Entry{Kind: k, Election: "ve-2024"}).Encode(); err == nil {
 			t.Errorf("an entry of kind %q without its record encodes as %q", k, b)
 		}

@@ -764,6 +764,8 @@ func describeEntry(l *locale, e *election, pe *translog.Entry) (string, []link) 
 			return l.t("entry.kind.snapshot", actas.FormatClock(sn.Time)), []link{{Text: l.t("station.title", sn.Scope), Href: stationURL(e.ID, sn.Scope)}}
 		}
 		return l.t("entry.kind.snapshot", actas.FormatClock(sn.Time)), []link{{Text: areaName(e, sn.Scope), Href: areaURL(e.ID, sn.Scope)}}
+	case translog.KindRecord:
+		return l.t("entry.kind.record", pe.Record.Kind, pe.Record.Account), nil
 	}
 	return string(pe.Kind), nil
 }

@@ -335,6 +335,8 @@ func describeEntry(entry []byte) string {
 			scope = "station " + e.Snapshot.Scope
 		}
 		return fmt.Sprintf("turnout snapshot: %s at %s", scope, actas.FormatClock(e.Snapshot.Time))
+	case translog.KindRecord:
+		return fmt.Sprintf("%s record of %s by %s", e.Record.Kind, e.Record.Subject, e.Record.Account)
 	}
 	return "the election's definition"
 }
@@ -599,8 +601,8 @@ func (v *logVerifier) entries(ctx context.Context, latest *signed, seq int64, si
 	report(leafBad, firstLeaf, "differ from their stored hashes")
 	report(malformed, firstMalformed, "are malformed or misplaced")
 	if unreadable+leafBad+malformed+leafUnknown == 0 {
-		v.ok("%d entries read, each well formed and equal to its stored hash (%.0f entries/s): %d submissions, %d official totals, %d snapshots",
-			end, rate, kinds[translog.KindSubmission], kinds[translog.KindTotal], kinds[translog.KindSnapshot])
+		v.ok("%d entries read, each well formed and equal to its stored hash (%.0f entries/s): %d submissions, %d official totals, %d snapshots, %d records",
+			end, rate, kinds[translog.KindSubmission], kinds[translog.KindTotal], kinds[translog.KindSnapshot], kinds[translog.KindRecord])
 	}
 	if !needStations && firstOK {
 		v.ok("the first entry, which the store derives from the stations it holds, equals its stored hash: they are the stations it commits to")
