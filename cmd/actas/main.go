@@ -103,6 +103,7 @@ func commands() []command {
 		{"log", "the transparency log: key, sign, verify, check-receipt", runLog},
 		{"evidence", "store photos of sheets (add) and read them back (get)", runEvidence},
 		{"accounts", "people who sign in: add, import a roster, list, sign-in codes, API tokens", runAccounts},
+		{"audit", "risk-limiting audit of the official result: set up, draw, hand count, risk", runAudit},
 		{"simulate", "write a synthetic election with known truth", runSimulate},
 		{"bench", "measure import, query and log speed at scale", runBench},
 	}
