@@ -8,7 +8,7 @@ type State string
 const (
 	StateNone     State = "none"     // no submission
 	StateSingle   State = "single"   // exactly one submission
-	StateAgreed   State = "agreed"   // several submissions, all stating the same numbers
+	StateAgreed   State = "agreed"   // several submissions, all stating the same numbers (voters may be left open by some)
 	StateConflict State = "conflict" // submissions state different numbers
 )
 

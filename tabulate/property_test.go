@@ -174,10 +174,18 @@ func recount(w world, subs []*actas.Submission) (map[string]actas.Totals, map[st
 					add(c.ID+"|"+string(src)+"|"+p, st, &s.Sheet, s.Flags, "")
 				}
 			}
+			// Sheets of one source must be equal; of two sources, equal
+			// but for voters that one of them leaves open (Unknown).
 			allEqual := func(list []*actas.Submission) bool {
-				for _, s := range list {
-					if !s.Sheet.Equal(&list[0].Sheet) {
-						return false
+				for i, a := range list {
+					for _, b := range list[:i] {
+						x, y := a.Sheet, b.Sheet
+						if a.Source != b.Source && (x.Voters == actas.Unknown || y.Voters == actas.Unknown) {
+							x.Voters, y.Voters = 0, 0
+						}
+						if !x.Equal(&y) {
+							return false
+						}
 					}
 				}
 				return true

@@ -167,14 +167,20 @@ func (ss *sourceState) set(r int32, width int, s *actas.Sheet) {
 }
 
 // sameNumbers reports whether two records (of two sources) state the same
-// numbers.
+// numbers. A sheet that does not state voters (Unknown) agrees with one
+// that does, if all else is equal: it leaves the number open rather than
+// stating another (a hand count finds ballots, not the voters' list).
 func sameNumbers(a *sourceState, ra int32, b *sourceState, rb int32, width int) bool {
 	wa, wb := a.rec(ra).wide, b.rec(rb).wide
+	voters := width - numFixed + numVoters
+	same := func(i int, x, y int64) bool {
+		return x == y || i == voters && (x == actas.Unknown || y == actas.Unknown)
+	}
 	switch {
 	case wa && wb:
 		x, y := a.wide[ra], b.wide[rb]
 		for i := range x {
-			if x[i] != y[i] {
+			if !same(i, x[i], y[i]) {
 				return false
 			}
 		}
@@ -184,7 +190,7 @@ func sameNumbers(a *sourceState, ra int32, b *sourceState, rb int32, width int) 
 	}
 	x, y := a.narrow(ra, width), b.narrow(rb, width)
 	for i := range x {
-		if x[i] != y[i] {
+		if !same(i, int64(x[i]), int64(y[i])) {
 			return false
 		}
 	}
@@ -218,7 +224,11 @@ func (cs *contestState) reconcile(i int32, rank []int) outcome {
 	out := outcome{from: -1}
 	var total int32
 	agree := true
-	first, firstRec := -1, int32(0)
+	// The sources with a record, to compare every pair: agreement is not
+	// transitive once a sheet may leave voters open.
+	var seen [8]int
+	var seenRec [8]int32
+	n := 0
 	best, bestRank := -1, math.MaxInt
 	for si, ss := range cs.src {
 		if ss == nil || ss.slot[i] == 0 {
@@ -230,10 +240,14 @@ func (cs *contestState) reconcile(i int32, rank []int) outcome {
 		if rec.differs {
 			agree = false
 		}
-		if first < 0 {
-			first, firstRec = si, r
-		} else if agree && !sameNumbers(cs.src[first], firstRec, ss, r, cs.width) {
-			agree = false
+		for k := 0; agree && k < n; k++ {
+			if !sameNumbers(cs.src[seen[k]], seenRec[k], ss, r, cs.width) {
+				agree = false
+			}
+		}
+		if n < len(seen) {
+			seen[n], seenRec[n] = si, r
+			n++
 		}
 		// Unranked sources sort after ranked ones in actas.Sources order:
 		// they can carry a single or agreed sheet, never settle a conflict.

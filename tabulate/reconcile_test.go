@@ -12,6 +12,9 @@ var (
 	sheetA = numbers{votes: []int64{120, 80, 5}, blank: 3, null: 2, ballots: 210, voters: 210}
 	sheetB = numbers{votes: []int64{100, 100, 5}, blank: 3, null: 2, ballots: 210, voters: 210}
 	sheetC = numbers{votes: []int64{130, 70, 5}, blank: 3, null: 2, ballots: 210, voters: 210}
+	// sheetA as a hand count states it: the ballots, not the voters' list.
+	sheetAOpen       = numbers{votes: sheetA.votes, blank: 3, null: 2, ballots: 210, voters: actas.Unknown}
+	sheetAMoreVoters = numbers{votes: sheetA.votes, blank: 3, null: 2, ballots: 210, voters: 214}
 )
 
 func TestReconciliation(t *testing.T) {
@@ -70,6 +73,20 @@ func TestReconciliation(t *testing.T) {
 			state: actas.StateConflict, from: actas.Audit, votes: sheetC.votes, conflict: 1,
 			perSource: map[actas.Source][]int64{actas.Witness: sheetA.votes, actas.Official: sheetB.votes, actas.Audit: sheetC.votes},
 			current:   map[actas.Source]int64{actas.Witness: 1, actas.Official: 2, actas.Audit: 3},
+		},
+		{
+			name:  "a hand count that leaves voters open agrees with the official sheet that states them",
+			subs:  []given{{1, actas.Official, sheetA, 0}, {2, actas.Audit, sheetAOpen, 0}},
+			state: actas.StateAgreed, from: actas.Audit, votes: sheetA.votes, agreed: 1,
+			perSource: map[actas.Source][]int64{actas.Audit: sheetA.votes, actas.Official: sheetA.votes},
+			current:   map[actas.Source]int64{actas.Official: 1, actas.Audit: 2},
+		},
+		{
+			name:  "two sheets stating different voters disagree, whatever a third leaves open",
+			subs:  []given{{1, actas.Witness, sheetAOpen, 0}, {2, actas.Machine, sheetAMoreVoters, 0}, {3, actas.Official, sheetA, 0}},
+			state: actas.StateConflict, from: actas.Witness, votes: sheetA.votes, conflict: 1,
+			perSource: map[actas.Source][]int64{actas.Witness: sheetA.votes, actas.Official: sheetA.votes},
+			current:   map[actas.Source]int64{actas.Witness: 1, actas.Machine: 2, actas.Official: 3},
 		},
 		{
 			name:  "witness corrects its sheet: the witness view shows the correction",
