@@ -277,9 +277,27 @@ type AccountStore interface {
 	// a bad key or a negative seq.
 	RememberRequest(ctx context.Context, account int64, key string, request [32]byte, seq int64) (keptSeq int64, keptRequest [32]byte, err error)
 
+	// RememberRequests is RememberRequest for many requests in one
+	// transaction, all kept or none (the server's group commit keeps a
+	// batch's keys at once); it sets each request's KeptSeq and
+	// KeptRequest. Errors: as RememberRequest's, for any of them.
+	RememberRequests(ctx context.Context, reqs []*RememberedRequest) error
+
 	// RememberedRequest returns what RememberRequest kept for the account's
 	// key. Errors: ENOTFOUND when nothing is kept; EINVALID for a bad key.
 	RememberedRequest(ctx context.Context, account int64, key string) (seq int64, request [32]byte, err error)
+}
+
+// RememberedRequest is one request for RememberRequests: what to keep for
+// the account's idempotency key, and (set by the store) what is kept.
+type RememberedRequest struct {
+	Account int64
+	Key     string
+	Request [32]byte
+	Seq     int64
+
+	KeptSeq     int64
+	KeptRequest [32]byte
 }
 
 // MaxIdempotencyKey bounds an idempotency key, in bytes: room for a UUID or

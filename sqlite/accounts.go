@@ -459,38 +459,66 @@ func (db *DB) TokenAccount(ctx context.Context, hash [32]byte) (*actas.Account, 
 
 // RememberRequest keeps an idempotency key's answer. See actas.AccountStore.
 func (db *DB) RememberRequest(ctx context.Context, account int64, key string, request [32]byte, seq int64) (int64, [32]byte, error) {
-	var none [32]byte
-	if err := actas.CheckIdempotencyKey(key); err != nil {
-		return 0, none, err
+	r := &actas.RememberedRequest{Account: account, Key: key, Request: request, Seq: seq}
+	if err := db.RememberRequests(ctx, []*actas.RememberedRequest{r}); err != nil {
+		return 0, [32]byte{}, err
 	}
-	if seq < 0 {
-		return 0, none, actas.Errorf(actas.EINVALID, "idempotency key: log index %d is negative", seq)
+	return r.KeptSeq, r.KeptRequest, nil
+}
+
+// RememberRequests keeps many requests' idempotency keys in one
+// transaction. See actas.AccountStore.
+func (db *DB) RememberRequests(ctx context.Context, reqs []*actas.RememberedRequest) error {
+	for _, r := range reqs {
+		if err := actas.CheckIdempotencyKey(r.Key); err != nil {
+			return err
+		}
+		if r.Seq < 0 {
+			return actas.Errorf(actas.EINVALID, "idempotency key: log index %d is negative", r.Seq)
+		}
 	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, none, fmt.Errorf("sqlite: remember request: %w", err)
+		return fmt.Errorf("sqlite: remember request: %w", err)
 	}
 	defer rollback(tx)
-	var one int
-	switch err := tx.QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE id = ?`, account).Scan(&one); {
-	case errors.Is(err, sql.ErrNoRows):
-		return 0, none, noAccount(account)
-	case err != nil:
-		return 0, none, fmt.Errorf("sqlite: remember request: %w", err)
-	}
-	// The first answer stays: a concurrent retry that lost the race reads it.
-	if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency (account, key, request, seq, created) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (account, key) DO NOTHING`, account, key, request[:], seq, formatTime(time.Now())); err != nil {
-		return 0, none, fmt.Errorf("sqlite: remember request: %w", err)
-	}
-	kept, keptReq, err := rememberedRequest(ctx, tx, account, key)
+	insert, err := tx.PrepareContext(ctx, `INSERT INTO idempotency (account, key, request, seq, created) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (account, key) DO NOTHING RETURNING seq`)
 	if err != nil {
-		return 0, none, err
+		return fmt.Errorf("sqlite: remember request: %w", err)
+	}
+	defer insert.Close()
+	known := map[int64]bool{}
+	created := formatTime(time.Now())
+	for _, r := range reqs {
+		if !known[r.Account] {
+			var one int
+			switch err := tx.QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE id = ?`, r.Account).Scan(&one); {
+			case errors.Is(err, sql.ErrNoRows):
+				return noAccount(r.Account)
+			case err != nil:
+				return fmt.Errorf("sqlite: remember request: %w", err)
+			}
+			known[r.Account] = true
+		}
+		// The first answer stays: a concurrent retry that lost the race
+		// reads it.
+		var seq int64
+		switch err := insert.QueryRowContext(ctx, r.Account, r.Key, r.Request[:], r.Seq, created).Scan(&seq); {
+		case err == nil:
+			r.KeptSeq, r.KeptRequest = seq, r.Request
+		case errors.Is(err, sql.ErrNoRows): // kept before
+			if r.KeptSeq, r.KeptRequest, err = rememberedRequest(ctx, tx, r.Account, r.Key); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("sqlite: remember request: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, none, fmt.Errorf("sqlite: remember request: %w", err)
+		return fmt.Errorf("sqlite: remember request: %w", err)
 	}
-	return kept, keptReq, nil
+	return nil
 }
 
 // RememberedRequest returns an idempotency key's answer. See actas.AccountStore.

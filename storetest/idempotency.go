@@ -31,6 +31,38 @@ func testIdempotency(t *testing.T, b Backend) {
 		}
 	})
 
+	t.Run("many keys kept in one call, all or none", func(t *testing.T) {
+		s := MustOpenWithElection(t, b, "e")
+		w := MustCreateAccount(t, s, WitnessAccount("e", "W", "w@example.org", "001"))
+		v := MustCreateAccount(t, s, WitnessAccount("e", "V", "v@example.org", "002"))
+		if _, _, err := s.RememberRequest(t.Context(), w.ID, "old", first, 2); err != nil {
+			t.Fatal(err)
+		}
+		reqs := []*actas.RememberedRequest{
+			{Account: w.ID, Key: "a", Request: first, Seq: 5},
+			{Account: v.ID, Key: "a", Request: other, Seq: 6},
+			{Account: w.ID, Key: "old", Request: other, Seq: 7}, // kept before: the first answer stays
+			{Account: w.ID, Key: "a", Request: other, Seq: 8},   // the same key twice in one call
+		}
+		if err := s.RememberRequests(t.Context(), reqs); err != nil {
+			t.Fatal(err)
+		}
+		want := []struct {
+			seq int64
+			req [32]byte
+		}{{5, first}, {6, other}, {2, first}, {5, first}}
+		for i, r := range reqs {
+			if r.KeptSeq != want[i].seq || r.KeptRequest != want[i].req {
+				t.Errorf("request %d: kept %d %x, want %d %x", i, r.KeptSeq, r.KeptRequest[:4], want[i].seq, want[i].req[:4])
+			}
+		}
+		bad := []*actas.RememberedRequest{{Account: w.ID, Key: "b", Request: first, Seq: 9}, {Account: w.ID + 100, Key: "c", Request: first, Seq: 9}}
+		wantCode(t, "a batch with an unknown account", s.RememberRequests(t.Context(), bad), actas.ENOTFOUND)
+		if _, _, err := s.RememberedRequest(t.Context(), w.ID, "b"); actas.ErrorCode(err) != actas.ENOTFOUND {
+			t.Errorf("a refused batch kept a key: %v", err)
+		}
+	})
+
 	t.Run("keys belong to their account", func(t *testing.T) {
 		s := MustOpenWithElection(t, b, "e")
 		w := MustCreateAccount(t, s, WitnessAccount("e", "W", "w@example.org", "001"))
