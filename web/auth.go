@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -138,7 +139,8 @@ func (s *Server) authenticate(r *http.Request) (*actas.Account, credential, erro
 		if len(h) != 1 || !strings.EqualFold(scheme, "Bearer") || !actas.ValidSecret(tok) {
 			return refuse()
 		}
-		a, err := s.store.TokenAccount(r.Context(), actas.HashSecret(tok))
+		h := actas.HashSecret(tok)
+		a, err := s.creds.get(h, func() (*actas.Account, error) { return s.store.TokenAccount(r.Context(), h) })
 		if err = check(a, err); err != nil {
 			if actas.ErrorCode(err) == actas.EINTERNAL {
 				return nil, noCredential, err
@@ -155,7 +157,8 @@ func (s *Server) authenticate(r *http.Request) (*actas.Account, credential, erro
 	if !actas.ValidSecret(c.Value) {
 		return refuse()
 	}
-	a, err := s.store.SessionAccount(r.Context(), actas.HashSecret(c.Value), time.Now())
+	h := actas.HashSecret(c.Value)
+	a, err := s.creds.get(h, func() (*actas.Account, error) { return s.store.SessionAccount(r.Context(), h, time.Now()) })
 	if err = check(a, err); err != nil {
 		if actas.ErrorCode(err) == actas.EINTERNAL {
 			return nil, noCredential, err
@@ -163,6 +166,55 @@ func (s *Server) authenticate(r *http.Request) (*actas.Account, credential, erro
 		return refuse()
 	}
 	return a, bySession, nil
+}
+
+// credentialTTL is how long an authenticated credential is trusted without
+// asking the store again: a witness's phone or a load of submissions then
+// costs one lookup every few seconds instead of two per request. A
+// disabled account or an expired session is refused within this time;
+// signing out forgets the session at once.
+const credentialTTL = 2 * time.Second
+
+// maxCachedCredentials bounds the cache; it is emptied when full.
+const maxCachedCredentials = 100_000
+
+// credentials caches the accounts of recently seen credentials (by the
+// hash of their secret; refusals are not cached).
+type credentials struct {
+	mu sync.Mutex
+	m  map[[32]byte]cachedAccount
+}
+
+type cachedAccount struct {
+	a     *actas.Account
+	until time.Time
+}
+
+func (c *credentials) get(h [32]byte, load func() (*actas.Account, error)) (*actas.Account, error) {
+	now := time.Now()
+	c.mu.Lock()
+	if v, ok := c.m[h]; ok && now.Before(v.until) {
+		c.mu.Unlock()
+		return v.a, nil
+	}
+	c.mu.Unlock()
+	a, err := load()
+	if err != nil || a.Disabled {
+		return a, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCachedCredentials {
+		c.m = map[[32]byte]cachedAccount{}
+	}
+	c.m[h] = cachedAccount{a: a, until: now.Add(credentialTTL)}
+	c.mu.Unlock()
+	return a, nil
+}
+
+func (c *credentials) forget(h [32]byte) {
+	c.mu.Lock()
+	delete(c.m, h)
+	c.mu.Unlock()
 }
 
 // crossOrigin refuses state-changing requests a browser sends on behalf of
@@ -246,6 +298,28 @@ type signInPage struct {
 	Elections []link
 	Refused   bool
 	Limited   bool
+	Next      string // a path of this site to return to after signing in
+}
+
+// maxNext bounds the return path a sign-in carries.
+const maxNext = 512
+
+// localPath returns p when it is a path of this site (one slash, no scheme
+// or host, printable ASCII), so that a sign-in link cannot send anyone to
+// another site; "" otherwise.
+func localPath(p string) string {
+	if len(p) > maxNext || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return ""
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c <= ' ' || c > '~' || c == '\\' {
+			return ""
+		}
+	}
+	if u, err := url.Parse(p); err != nil || u.Scheme != "" || u.Host != "" {
+		return ""
+	}
+	return p
 }
 
 // handleSignInForm shows the sign-in form. A code in the query (a sign-in
@@ -253,7 +327,7 @@ type signInPage struct {
 func (s *Server) handleSignInForm(w http.ResponseWriter, r *http.Request) {
 	l := s.langs.choose(w, r)
 	q := r.URL.Query()
-	d := &signInPage{Election: q.Get("election"), Code: q.Get("code")}
+	d := &signInPage{Election: q.Get("election"), Code: q.Get("code"), Next: localPath(q.Get("next"))}
 	if !actas.ValidSecret(d.Code) {
 		d.Code = ""
 	}
@@ -303,7 +377,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 			s.pageError(w, r, l, nil, err)
 			return
 		}
-		s.renderSignIn(w, r, l, http.StatusUnauthorized, &signInPage{Election: election, Refused: true})
+		s.renderSignIn(w, r, l, http.StatusUnauthorized, &signInPage{Election: election, Refused: true, Next: localPath(r.PostForm.Get("next"))})
 		return
 	}
 	expires := now.Add(s.sessionTTL)
@@ -316,7 +390,11 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: plain, Path: "/", Expires: expires,
 		MaxAge: int(s.sessionTTL / time.Second), HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, electionURL(a.Election), http.StatusSeeOther)
+	to := electionURL(a.Election)
+	if next := localPath(r.PostForm.Get("next")); next != "" {
+		to = next
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // handleSignOut revokes the request's session, if any, and forgets the
@@ -324,7 +402,9 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
 	name, secure := s.sessionCookie(r)
 	if c, err := r.Cookie(name); err == nil && actas.ValidSecret(c.Value) {
-		err := s.store.RevokeSession(r.Context(), actas.HashSecret(c.Value))
+		h := actas.HashSecret(c.Value)
+		s.creds.forget(h)
+		err := s.store.RevokeSession(r.Context(), h)
 		if err != nil && actas.ErrorCode(err) != actas.ENOTFOUND {
 			s.pageError(w, r, s.langs.choose(w, r), nil, err)
 			return

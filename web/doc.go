@@ -86,11 +86,12 @@
 // http.CrossOriginProtection (a request with an Authorization header is
 // judged by its bearer token alone and skips it):
 //
-//	GET  /signin                                       the sign-in form (?election=&code= fill it in)
+//	GET  /signin                                       the sign-in form (?election=&code= fill it in;
+//	                                                   ?next= a path of this site to return to)
 //	POST /signin                                       redeems a one-time code: a session cookie (HttpOnly,
 //	                                                   SameSite=Lax; Secure and __Host- over TLS) and 303 to
-//	                                                   the election; one refusal for every bad code; 429
-//	                                                   past the per-address rate limit
+//	                                                   next, or the election; one refusal for every bad
+//	                                                   code; 429 past the per-address rate limit
 //	POST /signout                                      revokes the session, 303 to /
 //	POST /api/v1/elections/{election}/submissions      a sheet as JSON (submissionRequest, at most 64 KiB,
 //	                                                   Content-Type application/json, unknown fields
@@ -101,6 +102,22 @@
 //	                                                   checkpoint includes it within Config.ReceiptWait
 //	                                                   (the body gives receipt_url), 409 for the same key
 //	                                                   with other content
+//	POST /api/v1/elections/{election}/evidence         a photo of a sheet (upload.go): the raw bytes, at most
+//	                                                   12 MiB, with their type as Content-Type (one of
+//	                                                   actas.EvidenceTypes, and what the bytes are); 201
+//	                                                   {sha256, size, type, exif} when new, 200 when the
+//	                                                   same bytes were stored before; 413, 415
+//
+// Witnesses use the form (form.go), which works offline:
+//
+//	GET  /e/{election}/submit                          the phone form of a signed-in account that may submit
+//	                                                   (303 to /signin?next= otherwise); its script
+//	                                                   (static/submit.js) checks the sheet with the server's
+//	                                                   flag rules, queues sheets and photos in IndexedDB
+//	                                                   with their idempotency keys and sends them when there
+//	                                                   is a connection
+//	GET  /e/{election}/sw.js                           its service worker (static/sw.js), whose scope is
+//	                                                   the form: the form opens without a connection
 //
 // # Consistency reports
 //

@@ -536,9 +536,25 @@ func (s *Server) receiptAt(r *http.Request, e *election, st *logState, index int
 	if err != nil {
 		return nil, err
 	}
+	return s.receiptOf(r, e, st, index, entry)
+}
+
+// receiptOf is receiptAt for an entry the caller has, checked against
+// the leaf hash stored for it.
+func (s *Server) receiptOf(r *http.Request, e *election, st *logState, index int64, entry []byte) (*translog.Receipt, error) {
+	if st.latest == nil || index >= st.latest.Size {
+		return nil, actas.Errorf(actas.ENOTFOUND, "entry %d of %s is not yet in a signed checkpoint", index, e.ID)
+	}
 	hr, err := s.treeHashes(r, e, st.latest.Size)
 	if err != nil {
 		return nil, err
+	}
+	leaf, err := hr.ReadHashes([]int64{tlog.StoredHashIndex(0, index)})
+	if err != nil {
+		return nil, err
+	}
+	if translog.LeafHash(entry) != leaf[0] {
+		return nil, actas.Errorf(actas.EINTERNAL, "entry %d of %s: the stored leaf hash is not the entry's", index, e.ID)
 	}
 	p, err := translog.ProveInclusion(st.latest.Size, index, hr)
 	if err != nil {

@@ -68,6 +68,15 @@ type Config struct {
 	// that includes it before answering 202 without its receipt (0: 5 s;
 	// negative: not at all).
 	ReceiptWait time.Duration
+	// Nudge, when set, is called after each batch of submissions is
+	// stored, so that the checkpoint signer signs at once and the batch's
+	// receipts come within milliseconds; the signer then calls
+	// CheckpointKept.
+	Nudge func(election string)
+	// MaxBatch bounds the witnesses' submissions stored in one transaction
+	// (0: 256; 1: one transaction each, no group commit, which `actas bench
+	// submit` measures for comparison).
+	MaxBatch int
 }
 
 // Server is the portal: one routing table over the store and the results.
@@ -97,11 +106,18 @@ type Server struct {
 	tmpl     map[string]map[string]*template.Template // language → page → template
 	cssHref  string
 	iconHref string
+	submitJS string        // the witness form's script (form.go)
+	uploads  chan struct{} // photo uploads being read (upload.go)
 	handler  http.Handler
 
 	elections sync.Map // id → *election
 	cache     pageCache
 	heavy     chan struct{} // one slot: the whole stations list is rendered one request at a time
+
+	commit *committer  // group commit of witnesses' submissions (commit.go)
+	signed signals     // wakes requests waiting for a checkpoint
+	creds  credentials // accounts of recently seen credentials (auth.go)
+	nudge  func(election string)
 
 	bgCtx    context.Context // background work (official totals reloads)
 	bgCancel context.CancelFunc
@@ -188,14 +204,24 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	s.cssHref, s.iconHref = staticURL("style.css", hash), staticURL("icon.svg", hash)
+	s.submitJS = staticURL("submit.js", hash)
+	s.uploads = make(chan struct{}, maxUploads)
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
+	s.nudge = cfg.Nudge
+	s.commit = newCommitter(s, cfg.MaxBatch)
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		s.commit.run(s.bgCtx)
+	}()
 	s.handler = s.secure(s.recoverPanics(s.routes(staticHandler(sub, hash))))
 	return s, nil
 }
 
 // routes is the routing table: every route, page and API, in one place.
 // Pages and the public API serve GET (and so HEAD) only; the few routes
-// that change state (sign-in, sign-out, submissions: auth.go, submit.go)
+// that change state (sign-in, sign-out, submissions, photo uploads:
+// auth.go, submit.go, upload.go)
 // are POST behind cross-origin protection. Other methods get 405.
 func (s *Server) routes(static http.Handler) *http.ServeMux {
 	mux := http.NewServeMux()
@@ -219,6 +245,9 @@ func (s *Server) routes(static http.Handler) *http.ServeMux {
 	mux.Handle("POST /signin", s.crossOrigin(http.HandlerFunc(s.handleSignIn)))
 	mux.Handle("POST /signout", s.crossOrigin(http.HandlerFunc(s.handleSignOut)))
 	mux.Handle("POST /api/v1/elections/{election}/submissions", s.crossOrigin(http.HandlerFunc(s.apiSubmit)))
+	mux.Handle("POST /api/v1/elections/{election}/evidence", s.crossOrigin(http.HandlerFunc(s.apiUpload)))
+	mux.HandleFunc("GET /e/{election}/submit", s.handleForm) // per account: never cached (form.go)
+	mux.HandleFunc("GET /e/{election}/sw.js", s.handleWorker)
 	mux.Handle("POST /api/v1/elections/{election}/snapshots", s.crossOrigin(http.HandlerFunc(s.apiSnapshot)))
 	mux.HandleFunc("GET /api/v1/elections/{election}/turnout", s.apiTurnout)
 

@@ -276,6 +276,9 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	// The request's digest is taken before the server adds flags,
 	// submitter and time: a retry states the same request.
 	digest := requestDigest(sub)
+	if err := s.addPhotoEXIF(r, e.ID, sub); err != nil {
+		return err
+	}
 	c, err := e.Contest(sub.Sheet.Contest)
 	if err != nil {
 		return err
@@ -287,28 +290,30 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	sub.Origin = "web api"
 	sub.Received = time.Now().UTC()
 	ctx := r.Context()
-	outcome := ""
-	seq, fresh, err := s.once(ctx, a.ID, req.IdempotencyKey, digest, func() (int64, bool, error) {
-		outs, err := s.store.Submit(ctx, e.ID, []*actas.Submission{sub}, nil)
-		if err != nil {
-			return 0, false, err
+	switch seq, kept, err := s.store.RememberedRequest(ctx, a.ID, req.IdempotencyKey); {
+	case err == nil:
+		if kept != digest {
+			return keyReused()
 		}
-		outcome = outs[0].String()
-		if outs[0] != actas.Present {
-			return sub.Seq, false, nil
-		}
-		// Stored before: by this request when its answer or its key was
-		// lost, or the same numbers from another holder of the source.
-		seq, err := s.presentSeq(ctx, e.ID, sub)
-		return seq, true, err
-	})
+		return s.answerSubmission(w, r, e, seq, actas.Present.String(), http.StatusOK, nil)
+	case actas.ErrorCode(err) != actas.ENOTFOUND:
+		return err
+	}
+	res := s.commit.submit(ctx, &pending{election: e.ID, sub: sub, account: a.ID, key: req.IdempotencyKey, digest: digest})
+	if res.err != nil {
+		return res.err
+	}
+	if !res.fresh {
+		return s.answerSubmission(w, r, e, res.seq, actas.Present.String(), http.StatusOK, nil)
+	}
+	// The entry the store appended, encoded from what was stored rather
+	// than read back (re-deriving one entry costs more than storing it);
+	// the receipt checks it against the stored leaf hash.
+	entry, err := translog.EncodeSubmission(nil, sub, c)
 	if err != nil {
 		return err
 	}
-	if !fresh {
-		return s.answerSubmission(w, r, e, seq, actas.Present.String(), http.StatusOK)
-	}
-	return s.answerSubmission(w, r, e, seq, outcome, http.StatusCreated)
+	return s.answerSubmission(w, r, e, res.seq, res.outcome.String(), http.StatusCreated, entry)
 }
 
 // once stores a request at most once per account and idempotency key:
@@ -362,15 +367,23 @@ func (s *Server) presentSeq(ctx context.Context, election string, sub *actas.Sub
 
 // answerSubmission writes the receipt of entry seq, waiting up to the
 // receipt wait for a checkpoint that includes it; without one it answers
-// 202 with where the receipt will be.
-func (s *Server) answerSubmission(w http.ResponseWriter, r *http.Request, e *election, seq int64, outcome string, status int) error {
+// 202 with where the receipt will be. entry is the entry's text when the
+// caller has it, else nil.
+func (s *Server) answerSubmission(w http.ResponseWriter, r *http.Request, e *election, seq int64, outcome string, status int, entry []byte) error {
 	resp := &submissionResponse{Index: seq, Outcome: outcome, ReceiptURL: receiptURL(e.ID, seq)}
-	subFlags, err := s.entryFlags(r.Context(), e, seq)
+	justStored := entry != nil
+	if entry == nil {
+		var err error
+		if entry, err = s.entry(r.Context(), e, seq); err != nil {
+			return err
+		}
+	}
+	subFlags, err := entryFlags(entry, seq)
 	if err != nil {
 		return err
 	}
 	resp.Flags = subFlags
-	rc, err := s.waitReceipt(r, e, seq)
+	rc, err := s.waitReceipt(r, e, seq, entry, justStored)
 	if err != nil {
 		return err
 	}
@@ -382,12 +395,9 @@ func (s *Server) answerSubmission(w http.ResponseWriter, r *http.Request, e *ele
 	return nil
 }
 
-// entryFlags returns the flag names stored with the submission at seq.
-func (s *Server) entryFlags(ctx context.Context, e *election, seq int64) ([]string, error) {
-	entry, err := s.entry(ctx, e, seq)
-	if err != nil {
-		return nil, err
-	}
+// entryFlags returns the flag names stored with the submission whose
+// entry (at seq) is given.
+func entryFlags(entry []byte, seq int64) ([]string, error) {
 	pe, err := translog.ParseEntry(entry)
 	if err != nil {
 		return nil, actas.Errorf(actas.EINTERNAL, "entry %d: %v", seq, err)
@@ -404,25 +414,45 @@ func (s *Server) entryFlags(ctx context.Context, e *election, seq int64) ([]stri
 
 // waitReceipt returns the receipt of entry seq once a signed checkpoint
 // includes it, or nil when none does within the receipt wait.
-func (s *Server) waitReceipt(r *http.Request, e *election, seq int64) (*translog.Receipt, error) {
+func (s *Server) waitReceipt(r *http.Request, e *election, seq int64, entry []byte, justStored bool) (*translog.Receipt, error) {
 	deadline := time.Now().Add(s.receiptWait)
+	// An entry just stored is in no checkpoint yet: the first look is at
+	// the one in memory, and the store is read only when no signal comes.
+	// An entry stored before may be in one another process signed.
+	fresh := !justStored
 	for {
-		st, err := s.freshCheckpoint(r.Context(), e, seq)
+		// Take the signal before looking, so that a checkpoint kept in
+		// between still wakes this request.
+		signed := s.signed.wait(e.ID)
+		var st *logState
+		var err error
+		if fresh {
+			st, err = s.freshCheckpoint(r.Context(), e, seq)
+		} else {
+			st, err = s.latestCheckpoint(r.Context(), e)
+		}
 		if err != nil {
 			return nil, err
 		}
 		if st.latest != nil && seq < st.latest.Size {
-			return s.receiptAt(r, e, st, seq)
+			return s.receiptOf(r, e, st, seq, entry)
 		}
 		if !time.Now().Before(deadline) {
 			return nil, nil
 		}
+		// Wake when this process keeps a checkpoint (CheckpointKept has
+		// loaded it), or look at the store now and then: another process
+		// may sign.
 		t := time.NewTimer(min(receiptPoll, time.Until(deadline)))
 		select {
 		case <-r.Context().Done():
 			t.Stop()
 			return nil, r.Context().Err()
+		case <-signed:
+			t.Stop()
+			fresh = false
 		case <-t.C:
+			fresh = true
 		}
 	}
 }

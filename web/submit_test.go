@@ -14,6 +14,7 @@ import (
 
 func TestSubmission(t *testing.T) {
 	af := MustAuth(t, 5*time.Second)
+	parent := t // the restarted server lives as long as the fixture
 	const w = "witness of 0401"
 
 	t.Run("a witness's sheet is stored, flagged and answered with a verifiable receipt", func(t *testing.T) {
@@ -90,7 +91,7 @@ func TestSubmission(t *testing.T) {
 	t.Run("keys survive a restart of the server", func(t *testing.T) {
 		body := af.sheet("0401", nil)
 		first := mustAnswer(t, af.submit(t, w, body))
-		af.restart(t, 5*time.Second)
+		af.restart(parent, 5*time.Second)
 		before := af.logSize(t)
 		again := mustAnswer(t, af.submit(t, w, body))
 		if again.Index != first.Index || af.logSize(t) != before {

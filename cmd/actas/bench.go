@@ -33,10 +33,13 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if len(args) > 0 && args[0] == "log" {
 		return runBenchLog(ctx, env, args[1:])
 	}
+	if len(args) > 0 && args[0] == "submit" {
+		return runBenchSubmit(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "import" {
-		fmt.Fprintln(env.Stderr, "Usage: actas bench import|log [flags]   (actas bench import -h, actas bench log -h)")
+		fmt.Fprintln(env.Stderr, "Usage: actas bench import|log|submit [flags]   (actas bench import -h, …)")
 		if len(args) == 0 {
-			return &usageError{"bench: name what to measure: import or log"}
+			return &usageError{"bench: name what to measure: import, log or submit"}
 		}
 		return &usageError{fmt.Sprintf("bench: unknown benchmark %q", args[0])}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/actasproject/actas"
@@ -212,15 +213,64 @@ func signOnce(ctx context.Context, env *Env, store actas.Store, key *signingKey,
 	return cp, nil
 }
 
-// keepSigning signs a checkpoint of every election whose log grew, every
-// interval, until ctx ends: serve runs it so that entries imported or
-// submitted while it runs are covered within seconds. A refusal (a fork)
-// is logged once per election until it changes, and signing goes on for
-// the other elections.
-func keepSigning(ctx context.Context, logger *slog.Logger, store actas.Store, key *signingKey, every time.Duration) {
+// signer signs checkpoints of the elections' logs in the background: every
+// interval for each election whose log grew, and at once for an election
+// whose submissions the web server just stored (Nudge), so that a
+// witness's answer carries its receipt within milliseconds.
+type signer struct {
+	nudges chan string
+	kept   atomic.Pointer[func(election string)]
+}
+
+func newSigner() *signer { return &signer{nudges: make(chan string, 64)} }
+
+// Nudge asks for a checkpoint of the election's log now. It never blocks:
+// a nudge while one is pending is merged with it.
+func (sg *signer) Nudge(election string) {
+	select {
+	case sg.nudges <- election:
+	default:
+	}
+}
+
+// onKept sets what to call after a checkpoint is kept.
+func (sg *signer) onKept(f func(election string)) { sg.kept.Store(&f) }
+
+// run signs until ctx ends. A refusal (a fork) is logged once per
+// election until it changes, and signing goes on for the other elections.
+func (sg *signer) run(ctx context.Context, logger *slog.Logger, store actas.Store, key *signingKey, every time.Duration) {
 	c := newCheckpointer(store, key)
 	sizes := map[string]int64{} // per election, the size last signed or seen signed
 	failed := map[string]string{}
+	signOne := func(id string) {
+		size, err := store.LogSize(ctx, id)
+		if err == nil && size == sizes[id] {
+			return
+		}
+		var cp *actas.Checkpoint
+		var ok bool
+		if err == nil {
+			cp, ok, err = c.sign(ctx, id)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			if msg := err.Error(); failed[id] != msg {
+				failed[id] = msg
+				logger.Error("checkpoint not signed", "election", id, "err", msg)
+			}
+			return
+		}
+		delete(failed, id)
+		sizes[id] = cp.Size
+		if ok {
+			logger.Debug("checkpoint signed", "election", id, "size", cp.Size)
+		}
+		if f := sg.kept.Load(); f != nil {
+			(*f)(id)
+		}
+	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
@@ -229,35 +279,18 @@ func keepSigning(ctx context.Context, logger *slog.Logger, store actas.Store, ke
 			logger.Warn("checkpoints: list elections", "err", err)
 		}
 		for _, e := range elections {
-			size, err := store.LogSize(ctx, e.ID)
-			if err == nil && size == sizes[e.ID] {
-				continue
-			}
-			var cp *actas.Checkpoint
-			var ok bool
-			if err == nil {
-				cp, ok, err = c.sign(ctx, e.ID)
-			}
-			if err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				if msg := err.Error(); failed[e.ID] != msg {
-					failed[e.ID] = msg
-					logger.Error("checkpoint not signed", "election", e.ID, "err", msg)
-				}
-				continue
-			}
-			delete(failed, e.ID)
-			sizes[e.ID] = cp.Size
-			if ok {
-				logger.Debug("checkpoint signed", "election", e.ID, "size", cp.Size)
-			}
+			signOne(e.ID)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
+	wait:
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				break wait
+			case id := <-sg.nudges:
+				signOne(id)
+			}
 		}
 	}
 }

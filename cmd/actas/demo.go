@@ -78,7 +78,12 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	}
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	banner := demoBanner(ds, truth, time.Since(start))
-	return serveUntilDone(ctx, env, logger, store, tab, key.vkey, *addr, banner)
+	// Witnesses who sign in to the demo get their receipts like on a real
+	// deployment.
+	sg := newSigner()
+	go sg.run(ctx, logger, store, key, 2*time.Second)
+	go follow(ctx, logger, store, tab, 2*time.Second)
+	return serveUntilDone(ctx, env, logger, store, tab, key.vkey, *addr, banner, sg)
 }
 
 // loadDataset stores a whole dataset in a new election and returns its

@@ -53,14 +53,16 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	logger := slog.New(slog.NewTextHandler(env.Stderr, nil))
 	logger.Info("results loaded", "elapsed", time.Since(start).Round(time.Millisecond))
 	go follow(ctx, logger, store, tab, 2*time.Second)
+	var sg *signer
 	if hasKey {
 		logger.Info("signing log checkpoints", "key", key.where, "verifier", key.vkey, "every", *every)
-		go keepSigning(ctx, logger, store, key, *every)
+		sg = newSigner()
+		go sg.run(ctx, logger, store, key, *every)
 	} else {
 		where, _ := keyLocation(env, dbPath, *keyFile)
 		logger.Warn("no log signing key: serving the log without signing checkpoints; they come from whoever holds the key", "looked in", where)
 	}
-	return serveUntilDone(ctx, env, logger, store, tab, vkey, *addr, "")
+	return serveUntilDone(ctx, env, logger, store, tab, vkey, *addr, "", sg)
 }
 
 // servedVerifierKey is the verifier key the portal shows: the signing
@@ -83,10 +85,17 @@ func servedVerifierKey(key *signingKey, flagValue string) (string, error) {
 }
 
 // serveUntilDone serves the portal until ctx ends, printing its URL.
-func serveUntilDone(ctx context.Context, env *Env, logger *slog.Logger, store actas.Store, results actas.ResultService, logKey, addr, banner string) error {
-	srv, err := web.New(web.Config{Store: store, Results: results, Logger: logger, Version: version, LogKey: logKey})
+func serveUntilDone(ctx context.Context, env *Env, logger *slog.Logger, store actas.Store, results actas.ResultService, logKey, addr, banner string, sg *signer) error {
+	cfg := web.Config{Store: store, Results: results, Logger: logger, Version: version, LogKey: logKey}
+	if sg != nil {
+		cfg.Nudge = sg.Nudge
+	}
+	srv, err := web.New(cfg)
 	if err != nil {
 		return err
+	}
+	if sg != nil {
+		sg.onKept(srv.CheckpointKept)
 	}
 	url, err := srv.Listen(addr)
 	if err != nil {

@@ -1,0 +1,252 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/sqlite"
+	"github.com/actasproject/actas/tabulate"
+	"github.com/actasproject/actas/web"
+)
+
+// runBenchSubmit measures witnesses' submissions over HTTP on loopback:
+// authenticated, durable (answered after their transaction commits with
+// synchronous=FULL) and receipted (answered with an inclusion proof in a
+// signed checkpoint), while readers load public pages. It runs the same
+// load twice, without and with group commit, so that the figures are
+// compared within one run on a shared machine.
+func runBenchSubmit(ctx context.Context, env *Env, args []string) error {
+	flags := newFlagSet(env, "bench submit", "[--stations N] [--clients C] [--duration D] [--readers R] [--dir DIR]",
+		"Starts the real portal on loopback over a new SQLite store of a simulated election, with the\n"+
+			"checkpoint signer, and for --duration sends witnesses' submissions from --clients connections\n"+
+			"as fast as they are answered (each with a bearer token, a new idempotency key, and a random\n"+
+			"station), while --readers load public pages (each pausing --think between pages). It reports\n"+
+			"submissions answered per second with their receipt, their latency, and the pages' latency: first\n"+
+			"with one transaction per submission, then with group commit (the default).")
+	stations := flags.Int("stations", 20_000, "polling stations")
+	clients := flags.Int("clients", 64, "concurrent submitting connections")
+	readers := flags.Int("readers", 16, "concurrent readers of public pages")
+	think := flags.Duration("think", 50*time.Millisecond, "pause of each reader between pages")
+	duration := flags.Duration("duration", 10*time.Second, "how long each phase sends submissions")
+	dir := flags.String("dir", "", "directory for the database (default: a temporary one, removed)")
+	cpuprofile := flags.String("cpuprofile", "", "write a CPU profile of the group commit phase to this file")
+	if err := parseNoArgs(flags, args); err != nil {
+		return err
+	}
+	if *clients < 1 || *readers < 0 || *duration <= 0 {
+		return &usageError{"bench submit: --clients must be at least 1, --readers at least 0, --duration positive"}
+	}
+	work, cleanup, err := benchDir(*dir, "actas-bench-submit-")
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	out := env.Stdout
+	ds, err := benchElection(out, "submit", *stations, 4, 4, 1)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%d clients submitting for %s per phase, %d readers pausing %s\n\n", *clients, *duration, *readers, *think)
+	var phases []*submitPhase
+	for _, batch := range []int{1, 0} {
+		if batch == 0 && *cpuprofile != "" {
+			f, err := os.Create(*cpuprofile)
+			if err != nil {
+				return err
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+			defer f.Close()
+			defer pprof.StopCPUProfile()
+		}
+		p, err := benchSubmitPhase(ctx, env, filepath.Join(work, fmt.Sprintf("batch-%d", batch)), ds, batch, *clients, *readers, *think, *duration)
+		if err != nil {
+			return err
+		}
+		phases = append(phases, p)
+		name := "group commit (up to 256 per transaction)"
+		if batch == 1 {
+			name = "one transaction per submission (baseline)"
+		}
+		fmt.Fprintf(out, "%s\n  %d submissions answered with their receipt, %.0f/s; %d without (202), %d failed\n"+
+			"    latency p50 %s  p99 %s  max %s\n  %d public pages: p50 %s  p99 %s  max %s\n",
+			name, len(p.subs.d), p.subs.perSecond, p.accepted, p.failed, p.subs.q(0.5), p.subs.q(0.99), p.subs.q(1),
+			len(p.pages.d), p.pages.q(0.5), p.pages.q(0.99), p.pages.q(1))
+		if p.firstErr != nil {
+			fmt.Fprintf(out, "  first failure: %v\n", p.firstErr)
+		}
+	}
+	if base := phases[0].subs.perSecond; base > 0 {
+		fmt.Fprintf(out, "\ngroup commit: %.2f× the baseline's submissions per second\n", phases[1].subs.perSecond/base)
+	}
+	return nil
+}
+
+type submitPhase struct {
+	subs, pages      latencies
+	accepted, failed int64
+	firstErr         error
+}
+
+// benchSubmitPhase runs one phase on a new store in dir.
+func benchSubmitPhase(ctx context.Context, env *Env, dir string, ds *actas.Dataset, maxBatch, clients, readers int, think, duration time.Duration) (*submitPhase, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	dbPath := filepath.Join(dir, "submit.db")
+	store, err := sqlite.Open(ctx, dbPath)
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	e := ds.Election
+	if err := store.CreateElection(ctx, e, ds.Stations); err != nil {
+		return nil, err
+	}
+	tab := tabulate.New(tabulate.DefaultRules())
+	if err := tab.AddElection(e, ds.Stations); err != nil {
+		return nil, err
+	}
+	key, _, err := ensureSigningKey(env, dbPath, dbPath+".key", "")
+	if err != nil {
+		return nil, err
+	}
+	// One admin account per client, each with its own token.
+	tokens := make([]string, clients)
+	for i := range tokens {
+		a := &actas.Account{Election: e.ID, Name: fmt.Sprintf("bench %d", i), Contact: fmt.Sprintf("bench%d@example.org", i), Role: actas.RoleAdmin}
+		if err := store.CreateAccount(ctx, a); err != nil {
+			return nil, err
+		}
+		if tokens[i], err = store.IssueToken(ctx, a.ID, "bench"); err != nil {
+			return nil, err
+		}
+	}
+	bctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	sg := newSigner()
+	go sg.run(bctx, logger, store, key, 2*time.Second)
+	go follow(bctx, logger, store, tab, time.Second)
+	srv, err := web.New(web.Config{Store: store, Results: tab, Logger: logger, Version: version, LogKey: key.vkey,
+		Nudge: sg.Nudge, MaxBatch: maxBatch})
+	if err != nil {
+		return nil, err
+	}
+	sg.onKept(srv.CheckpointKept)
+	u, err := srv.Listen("127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	go srv.Serve()
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients + readers, MaxConnsPerHost: clients + readers}, Timeout: time.Minute}
+
+	c := &e.Contests[0]
+	pages := []string{"/e/" + e.ID}
+	for _, st := range ds.Stations[:min(len(ds.Stations), 200)] {
+		pages = append(pages, "/e/"+e.ID+"/s/"+st.Code)
+	}
+	p := &submitPhase{}
+	var mu sync.Mutex
+	fail := func(err error) {
+		atomic.AddInt64(&p.failed, 1)
+		mu.Lock()
+		if p.firstErr == nil {
+			p.firstErr = err
+		}
+		mu.Unlock()
+	}
+	deadline := time.Now().Add(duration)
+	var wg sync.WaitGroup
+	subLat := make([][]time.Duration, clients)
+	start := time.Now()
+	for i := range clients {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(i), 11))
+			for n := 0; time.Now().Before(deadline); n++ {
+				st := ds.Stations[rng.IntN(len(ds.Stations))]
+				votes := map[string]int64{}
+				var valid int64
+				for _, ch := range c.Choices {
+					v := rng.Int64N(200)
+					votes[ch.ID] = v
+					valid += v
+				}
+				body, _ := json.Marshal(map[string]any{"station": st.Code, "contest": c.ID, "votes": votes,
+					"blank": 1, "null": 1, "ballots": valid + 2, "idempotency_key": fmt.Sprintf("c%d-%d", i, n)})
+				req, _ := http.NewRequestWithContext(bctx, http.MethodPost, u+"/api/v1/elections/"+e.ID+"/submissions", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+tokens[i])
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					fail(err)
+					continue
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				switch resp.StatusCode {
+				case http.StatusCreated, http.StatusOK:
+					subLat[i] = append(subLat[i], time.Since(t0))
+				case http.StatusAccepted:
+					atomic.AddInt64(&p.accepted, 1)
+				default:
+					fail(fmt.Errorf("status %d: %s", resp.StatusCode, b))
+				}
+			}
+		})
+	}
+	pageLat := make([][]time.Duration, readers)
+	for i := range readers {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(i), 13))
+			for time.Now().Before(deadline) {
+				t0 := time.Now()
+				resp, err := client.Get(u + pages[rng.IntN(len(pages))])
+				if err != nil {
+					fail(err)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					fail(fmt.Errorf("page: status %d", resp.StatusCode))
+					continue
+				}
+				pageLat[i] = append(pageLat[i], time.Since(t0))
+				time.Sleep(think)
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	p.subs = sortedLatencies(subLat, elapsed)
+	p.pages = sortedLatencies(pageLat, elapsed)
+	return p, nil
+}
+
+func sortedLatencies(parts [][]time.Duration, elapsed time.Duration) latencies {
+	var l latencies
+	for _, d := range parts {
+		l.d = append(l.d, d...)
+	}
+	slices.Sort(l.d)
+	l.perSecond = float64(len(l.d)) / elapsed.Seconds()
+	return l
+}
