@@ -21,6 +21,9 @@ type Submission struct {
 
 // Evidence backs a submission: a photo of the sheet stored by content
 // (SHA256), a link to a published image (URL), or a decoded QR payload (Text).
+// A photo's Text, when set, is what its EXIF states (sheetio.EXIF.Text:
+// "exif time=… lat=… lon=…"), read by the server from the stored bytes: kept
+// as evidence, never trusted.
 type Evidence struct {
 	Kind   string `json:"kind"` // "photo", "link" or "qr"
 	SHA256 string `json:"sha256,omitempty"`
