@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +26,10 @@ const (
 	// the codes; it keeps one address from making the store work for nothing.
 	signInEvery = 6 * time.Second
 	signInBurst = 10
+	// writeBurst is how many writes an account may make at once before
+	// its rate applies (Config.WriteRate): a witness's queue of sheets
+	// and photos sent when the network returns.
+	writeBurst = 100
 	// maxFormBody bounds the sign-in and sign-out forms.
 	maxFormBody = 4 << 10
 	// maxLimiters bounds the addresses remembered by the sign-in limiter;
@@ -243,10 +248,13 @@ func (s *Server) denyCrossOrigin(w http.ResponseWriter, r *http.Request) {
 	s.pageError(w, r, s.langs.choose(w, r), nil, err)
 }
 
-// limiters rate-limits sign-in attempts per client address.
+// limiters rate-limits requests per key: sign-in attempts per client
+// address, writes per account. The zero value limits sign-ins.
 type limiters struct {
-	mu   sync.Mutex
-	byIP map[string]*rate.Limiter
+	mu    sync.Mutex
+	byIP  map[string]*rate.Limiter // by client address or account
+	every time.Duration            // 0: signInEvery
+	burst int                      // 0: signInBurst
 }
 
 // allow takes one attempt from addr's allowance.
@@ -258,11 +266,15 @@ func (l *limiters) allow(addr string, now time.Time) bool {
 	}
 	lim := l.byIP[addr]
 	if lim == nil {
+		every, burst := l.every, l.burst
+		if every == 0 {
+			every, burst = signInEvery, signInBurst
+		}
 		if len(l.byIP) >= maxLimiters {
 			// Forget the addresses whose allowance is full again: they
 			// would get a fresh limiter in the same state.
 			for k, v := range l.byIP {
-				if v.TokensAt(now) >= signInBurst {
+				if v.TokensAt(now) >= float64(burst) {
 					delete(l.byIP, k)
 				}
 			}
@@ -270,11 +282,24 @@ func (l *limiters) allow(addr string, now time.Time) bool {
 				return false // under attack from very many addresses: refuse rather than grow
 			}
 		}
-		lim = rate.NewLimiter(rate.Every(signInEvery), signInBurst)
+		lim = rate.NewLimiter(rate.Every(every), burst)
 		l.byIP[addr] = lim
 	}
 	return lim.AllowN(now, 1)
 }
+
+// allowWrite takes one write (a submission, a snapshot, an upload) from
+// the account's allowance; errTooMany when it is spent.
+func (s *Server) allowWrite(a *actas.Account) error {
+	if s.writes.every < 0 || s.writes.allow(strconv.FormatInt(a.ID, 10), time.Now()) {
+		return nil
+	}
+	return errTooMany
+}
+
+// errTooMany answers a write beyond the account's allowance: 429 with
+// Retry-After, so that an offline queue on a phone backs off and retries.
+var errTooMany = errors.New("too many requests from this account: wait a few seconds and send again (with the same idempotency key)")
 
 // clientAddr is the address the rate limits count: the connection's peer.
 // Behind a reverse proxy every client shares the proxy's address; the

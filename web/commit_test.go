@@ -13,6 +13,7 @@ import (
 // does not hold) fails alone, not its batch.
 func TestGroupCommit(t *testing.T) {
 	af := MustAuth(t, 5*time.Second)
+	af.Server.writes = limiters{every: -1} // one witness sends more than its allowance here
 	const n = 120
 	before := af.logSize(t)
 	bodies := make([]string, n)
@@ -81,5 +82,28 @@ func TestGroupCommit(t *testing.T) {
 				t.Errorf("the refused submission was stored: %+v", s)
 			}
 		}
+	}
+}
+
+// TestWriteRate: an account's writes beyond its allowance are answered 429
+// with Retry-After, and stored nothing; other accounts are not affected.
+func TestWriteRate(t *testing.T) {
+	af := MustAuth(t, 5*time.Second)
+	af.Server.writes = limiters{every: time.Hour, burst: 3} // three writes, then none for an hour
+	before := af.logSize(t)
+	for i := range 3 {
+		if r := af.submit(t, "witness of 0401", af.sheet("0401", nil)); r.Status != http.StatusCreated {
+			t.Fatalf("write %d within the allowance: status %d: %s", i+1, r.Status, r.Body)
+		}
+	}
+	r := af.submit(t, "witness of 0401", af.sheet("0401", nil))
+	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("write beyond the allowance: status %d, Retry-After %q: %s", r.Status, r.Header.Get("Retry-After"), r.Body)
+	}
+	if got := af.logSize(t) - before; got != 3 {
+		t.Errorf("the log grew by %d, want 3", got)
+	}
+	if r := af.submit(t, "admin", af.sheet("0401", nil)); r.Status != http.StatusCreated {
+		t.Errorf("another account: status %d: %s", r.Status, r.Body)
 	}
 }

@@ -73,6 +73,11 @@ type Config struct {
 	// receipts come within milliseconds; the signer then calls
 	// CheckpointKept.
 	Nudge func(election string)
+	// WriteRate is how many writes (submissions, snapshots, photo
+	// uploads) an account may make per second, with bursts of 100
+	// (0: 10; negative: no limit, for load tests). A witness sends a few
+	// sheets and photos; a stolen token cannot flood the log.
+	WriteRate float64
 	// MaxBatch bounds the witnesses' submissions stored in one transaction
 	// (0: 256; 1: one transaction each, no group commit, which `actas bench
 	// submit` measures for comparison).
@@ -117,6 +122,7 @@ type Server struct {
 	commit *committer  // group commit of witnesses' submissions (commit.go)
 	signed signals     // wakes requests waiting for a checkpoint
 	creds  credentials // accounts of recently seen credentials (auth.go)
+	writes limiters    // writes per account (auth.go)
 	nudge  func(election string)
 
 	bgCtx    context.Context // background work (official totals reloads)
@@ -208,6 +214,14 @@ func New(cfg Config) (*Server, error) {
 	s.uploads = make(chan struct{}, maxUploads)
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	s.nudge = cfg.Nudge
+	switch {
+	case cfg.WriteRate < 0:
+		s.writes.every = -1
+	case cfg.WriteRate == 0:
+		s.writes.every, s.writes.burst = 100*time.Millisecond, writeBurst
+	default:
+		s.writes.every, s.writes.burst = time.Duration(float64(time.Second)/cfg.WriteRate), writeBurst
+	}
 	s.commit = newCommitter(s, cfg.MaxBatch)
 	s.bg.Add(1)
 	go func() {

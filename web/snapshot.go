@@ -39,6 +39,9 @@ func (s *Server) snapshot(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.allowWrite(a); err != nil {
+		return err
+	}
 	e, err := s.election(r.Context(), r.PathValue("election"))
 	if err != nil {
 		return err

@@ -224,6 +224,9 @@ func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request) {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if err != nil {
 		switch {
+		case errors.Is(err, errTooMany):
+			w.Header().Set("Retry-After", "2")
+			s.writeJSONError(w, r, http.StatusTooManyRequests, "too_many_requests", err.Error())
 		case errors.Is(err, errUnsupportedMedia):
 			s.writeJSONError(w, r, http.StatusUnsupportedMediaType, actas.EINVALID, err.Error())
 		case isMaxBytes(err):
@@ -249,6 +252,9 @@ func (s *Server) writeJSONError(w http.ResponseWriter, r *http.Request, status i
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	a, _, err := s.authenticate(r)
 	if err != nil {
+		return err
+	}
+	if err := s.allowWrite(a); err != nil {
 		return err
 	}
 	e, err := s.election(r.Context(), r.PathValue("election"))

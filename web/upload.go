@@ -57,7 +57,7 @@ func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) {
 			s.writeJSONError(w, r, http.StatusRequestEntityTooLarge, actas.EINVALID,
 				fmt.Sprintf("the photo is larger than %d MiB: send a smaller one", maxUploadBody>>20))
 		default:
-			s.apiError(w, r, err)
+			s.writeError(w, r, err)
 		}
 		return
 	}
@@ -68,6 +68,9 @@ func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) {
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) (int, *uploadResponse, error) {
 	a, _, err := s.authenticate(r)
 	if err != nil {
+		return 0, nil, err
+	}
+	if err := s.allowWrite(a); err != nil {
 		return 0, nil, err
 	}
 	e, err := s.election(r.Context(), r.PathValue("election"))
