@@ -272,6 +272,7 @@ func (s *Server) routes(static http.Handler) *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/elections/{election}/stations/{station}", s.cached(s.apiStation))
 	mux.HandleFunc("GET /api/v1/elections/{election}/search", s.cached(s.apiSearch))
 	mux.HandleFunc("GET /api/v1/elections/{election}/stations.csv", s.apiStationsCSV)
+	mux.HandleFunc("GET /api/v1/elections/{election}/export/{format}", s.apiExport) // open data (export.go): streamed, not cached
 	mux.HandleFunc("GET /api/v1/elections/{election}/consistency", s.apiConsistencyReport)
 	mux.HandleFunc("GET /api/", s.apiNotFound)
 

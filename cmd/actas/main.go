@@ -104,6 +104,7 @@ func commands() []command {
 		{"evidence", "store photos of sheets (add) and read them back (get)", runEvidence},
 		{"accounts", "people who sign in: add, import a roster, list, sign-in codes, API tokens", runAccounts},
 		{"audit", "risk-limiting audit of the official result: set up, draw, hand count, risk", runAudit},
+		{"export", "open data: per-station CSV, OpenElections CSV, NIST SP 1500-100 JSON", runExport},
 		{"simulate", "write a synthetic election with known truth", runSimulate},
 		{"bench", "measure import, query and log speed at scale", runBench},
 	}
