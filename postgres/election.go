@@ -1,0 +1,377 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/translog"
+	"github.com/jackc/pgx/v5"
+)
+
+// CreateElection stores e with its stations in one transaction, the
+// stations and areas with COPY. The areas are derived from the stations'
+// paths, in the order stations name them. Errors: EINVALID if e fails
+// Validate, for an empty or duplicate station code, a negative registered or
+// machines count, or an area path that does not have one name per level;
+// ECONFLICT if an election with that id exists.
+func (db *DB) CreateElection(ctx context.Context, e *actas.Election, stations []actas.Station) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	g, err := buildGeography(e, stations)
+	if err != nil {
+		return err
+	}
+	doc, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("postgres: create election %s: %w", e.ID, err)
+	}
+	// The log's first entry digests every station: on another core while
+	// the rows are copied.
+	var entry []byte
+	var entryErr error
+	encoded := make(chan struct{})
+	go func() {
+		defer close(encoded)
+		entry, entryErr = translog.EncodeElection(e, g.storedStations())
+	}()
+	defer func() { <-encoded }()
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: create election %s: %w", e.ID, err)
+	}
+	defer rollback(ctx, tx)
+	// ON CONFLICT: two processes creating the same election at once get one
+	// row and one ECONFLICT, not a unique violation.
+	var eid int32
+	err = tx.QueryRow(ctx, `INSERT INTO elections (code, document) VALUES ($1, $2) ON CONFLICT (code) DO NOTHING RETURNING id`,
+		e.ID, string(doc)).Scan(&eid)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return actas.Errorf(actas.ECONFLICT, "election %s already exists", e.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: create election %s: %w", e.ID, err)
+	}
+	m := &electionMeta{id: eid, code: e.ID}
+	if err := lockLog(ctx, tx, eid); err != nil {
+		return fmt.Errorf("postgres: create election %s: %w", e.ID, err)
+	}
+	var cpos, chPos []int32
+	var ccodes, chCodes []string
+	var chContest []int32
+	for i, c := range e.Contests {
+		cpos, ccodes = append(cpos, int32(i)), append(ccodes, c.ID)
+		for j, ch := range c.Choices {
+			chContest, chPos, chCodes = append(chContest, int32(i)), append(chPos, int32(j)), append(chCodes, ch.ID)
+		}
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO contests (election, position, code) SELECT $1, * FROM unnest($2::integer[], $3::text[])`,
+		eid, cpos, ccodes); err != nil {
+		return fmt.Errorf("postgres: create election %s: contests: %w", e.ID, err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO choices (election, contest, position, code) SELECT $1, * FROM unnest($2::integer[], $3::integer[], $4::text[])`,
+		eid, chContest, chPos, chCodes); err != nil {
+		return fmt.Errorf("postgres: create election %s: choices: %w", e.ID, err)
+	}
+	if err := g.insert(ctx, tx, eid); err != nil {
+		return fmt.Errorf("postgres: create election %s: %w", e.ID, err)
+	}
+	<-encoded
+	if entryErr != nil {
+		return fmt.Errorf("postgres: create election %s: log: %w", e.ID, entryErr)
+	}
+	lg := startAppender(m, 0, edgeReader{}, nil)
+	if err := lg.append(entry); err != nil {
+		return fmt.Errorf("postgres: create election %s: log: %w", e.ID, err)
+	}
+	if err := lg.writePages(ctx, tx); err != nil {
+		return fmt.Errorf("postgres: create election %s: log: %w", e.ID, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: create election %s: %w", e.ID, err)
+	}
+	return nil
+}
+
+// geography is an election's areas and stations, ready to insert. Area i
+// has id i in its election (0 is national); station i has id i.
+type geography struct {
+	areas    []area
+	stations []actas.Station
+	areaOf   []int32 // index into areas of each station's area
+}
+
+type area struct {
+	path   string
+	name   string
+	level  int
+	parent int32 // index into areas, -1 for national
+}
+
+// buildGeography checks the stations and derives the areas from their
+// paths. Paths are stored in canonical form (actas.JoinPath of their names).
+func buildGeography(e *actas.Election, stations []actas.Station) (*geography, error) {
+	levels := len(e.Levels)
+	if len(stations) > 1<<31-1 {
+		return nil, actas.Errorf(actas.EINVALID, "election %s: %d stations are too many", e.ID, len(stations))
+	}
+	g := &geography{stations: stations, areaOf: make([]int32, len(stations))}
+	g.areas = append(g.areas, area{path: "", name: e.Name, level: -1, parent: -1})
+	index := map[string]int32{"": 0}
+	codes := make(map[string]struct{}, len(stations))
+	var names []string
+	for i := range stations {
+		st := &stations[i]
+		if st.Code == "" {
+			return nil, actas.Errorf(actas.EINVALID, "election %s: station %d has an empty code", e.ID, i+1)
+		}
+		if _, dup := codes[st.Code]; dup {
+			return nil, actas.Errorf(actas.EINVALID, "election %s: station %s appears twice", e.ID, st.Code)
+		}
+		codes[st.Code] = struct{}{}
+		if st.Registered < 0 || st.Machines < 0 {
+			return nil, actas.Errorf(actas.EINVALID, "election %s: station %s: registered and machines may not be negative", e.ID, st.Code)
+		}
+		// Stations of an area usually come together: reuse the last one's.
+		if i > 0 && st.Area == stations[i-1].Area {
+			g.areaOf[i] = g.areaOf[i-1]
+			continue
+		}
+		path, err := canonicalStationPath(st.Area, levels, &names)
+		if err != nil {
+			return nil, actas.Errorf(actas.EINVALID, "election %s: station %s: %s", e.ID, st.Code, actas.ErrorMessage(err))
+		}
+		// Walk the path's prefixes top down; most are known already.
+		parent := int32(0)
+		level := 0
+		for end := 0; end <= len(path); end++ {
+			if end < len(path) && !(path[end] == '/' && !escaped(path, end)) {
+				continue
+			}
+			prefix := path[:end]
+			id, ok := index[prefix]
+			if !ok {
+				id = int32(len(g.areas))
+				index[prefix] = id
+				g.areas = append(g.areas, area{path: prefix, name: names[level], level: level, parent: parent})
+			}
+			parent = id
+			level++
+		}
+		g.areaOf[i] = parent
+	}
+	return g, nil
+}
+
+// storedStations returns the stations as Stations will read them back:
+// with their areas' canonical paths.
+func (g *geography) storedStations() []actas.Station {
+	same := true
+	for i := range g.stations {
+		if g.stations[i].Area != g.areas[g.areaOf[i]].path {
+			same = false
+			break
+		}
+	}
+	if same {
+		return g.stations
+	}
+	out := slices.Clone(g.stations)
+	for i := range out {
+		out[i].Area = g.areas[g.areaOf[i]].path
+	}
+	return out
+}
+
+// canonicalStationPath checks that path has one name per level and returns
+// its canonical form, with the names in *names. Paths without escapes (all
+// but a few) are already canonical.
+func canonicalStationPath(path string, levels int, names *[]string) (string, error) {
+	*names = (*names)[:0]
+	if path == "" || path == actas.National {
+		return "", actas.Errorf(actas.EINVALID, "area path %q must name an area at each of the %d levels", path, levels)
+	}
+	if strings.IndexByte(path, '\\') < 0 {
+		rest := path
+		for {
+			name, after, more := strings.Cut(rest, "/")
+			if name == "" {
+				return "", actas.Errorf(actas.EINVALID, "area path %q has an empty name", path)
+			}
+			*names = append(*names, name)
+			if !more {
+				break
+			}
+			rest = after
+		}
+	} else {
+		ns, err := actas.SplitPath(path)
+		if err != nil {
+			return "", err
+		}
+		*names = append(*names, ns...)
+		path = actas.JoinPath(ns...)
+	}
+	if len(*names) != levels {
+		return "", actas.Errorf(actas.EINVALID, "area path %q has %d names; the election has %d levels", path, len(*names), levels)
+	}
+	if (*names)[0] == actas.National {
+		return "", actas.Errorf(actas.EINVALID, "area path %q: a top-level area may not be called %q, which names the whole election", path, actas.National)
+	}
+	return path, nil
+}
+
+// escaped reports whether path[i] is preceded by an odd number of '\'.
+func escaped(path string, i int) bool {
+	n := 0
+	for j := i - 1; j >= 0 && path[j] == '\\'; j-- {
+		n++
+	}
+	return n%2 == 1
+}
+
+// insert copies the areas and stations of election eid.
+func (g *geography) insert(ctx context.Context, tx pgx.Tx, eid int32) error {
+	row := make([]any, 6)
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"areas"}, []string{"election", "id", "parent", "level", "name", "path"},
+		pgx.CopyFromSlice(len(g.areas), func(i int) ([]any, error) {
+			a := &g.areas[i]
+			var parent any
+			if a.parent >= 0 {
+				parent = a.parent
+			}
+			row[0], row[1], row[2], row[3], row[4], row[5] = eid, int32(i), parent, int32(a.level), a.name, a.path
+			return row, nil
+		}))
+	if err != nil {
+		return fmt.Errorf("areas: %w", err)
+	}
+	srow := make([]any, 6)
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"stations"}, []string{"election", "id", "area", "code", "registered", "machines"},
+		pgx.CopyFromSlice(len(g.stations), func(i int) ([]any, error) {
+			st := &g.stations[i]
+			srow[0], srow[1], srow[2], srow[3], srow[4], srow[5] = eid, int32(i), g.areaOf[i], st.Code, st.Registered, st.Machines
+			return srow, nil
+		}))
+	if err != nil {
+		return fmt.Errorf("stations: %w", err)
+	}
+	return nil
+}
+
+// Election returns the election with id code. Errors: ENOTFOUND.
+func (db *DB) Election(ctx context.Context, code string) (*actas.Election, error) {
+	m, err := db.meta(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	// A copy: the cached one is shared.
+	var doc []byte
+	if err := db.pool.QueryRow(ctx, `SELECT document::text FROM elections WHERE id = $1`, m.id).Scan(&doc); err != nil {
+		return nil, fmt.Errorf("postgres: election %s: %w", code, err)
+	}
+	e := new(actas.Election)
+	if err := json.Unmarshal(doc, e); err != nil {
+		return nil, fmt.Errorf("postgres: election %s: stored document: %w", code, err)
+	}
+	return e, nil
+}
+
+// Elections returns every election, ordered by id (byte by byte).
+func (db *DB) Elections(ctx context.Context) ([]*actas.Election, error) {
+	rows, err := db.pool.Query(ctx, `SELECT code, document::text FROM elections ORDER BY code`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: elections: %w", err)
+	}
+	out := []*actas.Election{}
+	var code string
+	var doc []byte
+	_, err = pgx.ForEachRow(rows, []any{&code, &doc}, func() error {
+		e := new(actas.Election)
+		if err := json.Unmarshal(doc, e); err != nil {
+			return fmt.Errorf("election %s: stored document: %w", code, err)
+		}
+		out = append(out, e)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: elections: %w", err)
+	}
+	return out, nil
+}
+
+// Stations returns the election's stations in creation order.
+// Errors: ENOTFOUND.
+func (db *DB) Stations(ctx context.Context, election string) ([]actas.Station, error) {
+	m, err := db.meta(ctx, election)
+	if err != nil {
+		return nil, err
+	}
+	out, err := readStations(ctx, db.pool, m)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: stations of %s: %w", election, err)
+	}
+	return out, nil
+}
+
+// readStations returns election m's stations in creation order, with their
+// area paths: station i of the result has id i.
+func readStations(ctx context.Context, q querier, m *electionMeta) ([]actas.Station, error) {
+	paths, err := areaPaths(ctx, q, m.id)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, `SELECT id, code, area, registered, machines FROM stations WHERE election = $1 ORDER BY id`, m.id)
+	if err != nil {
+		return nil, fmt.Errorf("stations: %w", err)
+	}
+	out := make([]actas.Station, 0, m.stations)
+	var id, areaID int32
+	var st actas.Station
+	_, err = pgx.ForEachRow(rows, []any{&id, &st.Code, &areaID, &st.Registered, &st.Machines}, func() error {
+		if int(id) != len(out) {
+			return fmt.Errorf("station %s has number %d, not %d: a station is missing", st.Code, id, len(out))
+		}
+		if areaID < 0 || int(areaID) >= len(paths) || paths[areaID] == nil {
+			return fmt.Errorf("station %s names area %d, which is not the election's", st.Code, areaID)
+		}
+		st.Area = *paths[areaID]
+		out = append(out, st)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stations: %w", err)
+	}
+	return out, nil
+}
+
+// areaPaths returns the path of every area of election eid by id.
+func areaPaths(ctx context.Context, q querier, eid int32) ([]*string, error) {
+	rows, err := q.Query(ctx, `SELECT id, path FROM areas WHERE election = $1 ORDER BY id`, eid)
+	if err != nil {
+		return nil, fmt.Errorf("areas: %w", err)
+	}
+	var out []*string
+	var id int32
+	var path string
+	_, err = pgx.ForEachRow(rows, []any{&id, &path}, func() error {
+		if id < 0 || id > 1<<30 {
+			return fmt.Errorf("area number %d out of range", id)
+		}
+		for int(id) >= len(out) {
+			out = append(out, nil)
+		}
+		p := path
+		out[id] = &p
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("areas: %w", err)
+	}
+	return out, nil
+}

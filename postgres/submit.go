@@ -1,0 +1,664 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"time"
+	"unicode/utf8"
+
+	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/translog"
+	"github.com/jackc/pgx/v5"
+)
+
+// progressEvery is how many submissions Submit handles between calls of its
+// progress callback.
+const progressEvery = 8192
+
+// lookupCost is how many rows PostgreSQL reads in order in the time of one
+// index lookup, roughly: it decides between looking a few things up and
+// reading them all.
+const lookupCost = 20
+
+// copyRowsFrom is the number of submissions from which Submit copies them
+// (COPY) rather than sending one INSERT each in one round trip, and
+// computes their log hashes beside the copy.
+const copyRowsFrom = 64
+
+// sheetKey names what a source states about one station and contest; a key
+// has one digest per distinct set of numbers stated. It packs the station's
+// number (40 bits), the contest's position (16) and the source's index (8) in
+// one word: maps of a million keys are faster with integer keys.
+type sheetKey uint64
+
+func makeKey(station int64, contest int32, source uint8) sheetKey {
+	return sheetKey(uint64(station)<<24 | uint64(contest)<<8 | uint64(source))
+}
+
+// sourceIndex returns the index of s in actas.Sources.
+func sourceIndex(s actas.Source) (uint8, bool) {
+	for i, src := range actas.Sources {
+		if src == s {
+			return uint8(i), true
+		}
+	}
+	return 0, false
+}
+
+// batch is one call of Submit. Known digests are referenced by int32: an
+// index ≥ 0 into digests (this batch), or -1-i for prior[i] (stored before).
+type batch struct {
+	m        *electionMeta
+	subs     []*actas.Submission
+	slots    []int32          // per submission, index into codes' values
+	codes    map[string]int32 // the batch's distinct station codes, numbered
+	ids      []int32          // station number per slot, -1 while unknown
+	contests []int32
+	sources  []uint8
+	digests  [][32]byte
+	prior    [][32]byte
+	known    map[sheetKey]int32   // the first known digest of each key
+	more     map[sheetKey][]int32 // further known digests: rare, a source changing its numbers
+	pairs    []uint32             // per contest, a bit per source present in the batch
+	photos   map[string]int32     // photo names → first submission naming them; nil without photos
+}
+
+// newBatch checks the form of subs and computes their digests; it touches
+// no database. Errors: EINVALID naming the station (the first malformed
+// submission).
+func newBatch(m *electionMeta, election string, subs []*actas.Submission) (*batch, error) {
+	if len(subs) > math.MaxInt32 {
+		return nil, actas.Errorf(actas.EINVALID, "%d submissions in one batch: split it", len(subs))
+	}
+	b := &batch{
+		m: m, subs: subs,
+		slots:    make([]int32, len(subs)),
+		codes:    make(map[string]int32, len(subs)),
+		contests: make([]int32, len(subs)),
+		sources:  make([]uint8, len(subs)),
+		digests:  make([][32]byte, len(subs)),
+		pairs:    make([]uint32, len(m.election.Contests)),
+	}
+	for i, s := range subs {
+		if s == nil {
+			return nil, actas.Errorf(actas.EINVALID, "submission %d is missing", i+1)
+		}
+		if s.Election != "" && s.Election != election {
+			return nil, actas.Errorf(actas.EINVALID, "station %s: the submission names election %s, not %s", s.Sheet.Station, s.Election, election)
+		}
+		ci, ok := m.contests[s.Sheet.Contest]
+		if !ok {
+			return nil, actas.Errorf(actas.EINVALID, "station %s: election %s has no contest %q", s.Sheet.Station, election, s.Sheet.Contest)
+		}
+		si, ok := sourceIndex(s.Source)
+		if !ok {
+			_, err := actas.ParseSource(string(s.Source), false)
+			return nil, actas.Errorf(actas.EINVALID, "station %s: %s", s.Sheet.Station, actas.ErrorMessage(err))
+		}
+		if err := actas.CheckForm(&s.Sheet, &m.election.Contests[ci]); err != nil {
+			return nil, err
+		}
+		if y := s.Received.UTC().Year(); y < 1 || y > 9999 {
+			return nil, actas.Errorf(actas.EINVALID, "station %s: received time %s is not between years 1 and 9999", s.Sheet.Station, s.Received)
+		}
+		if err := checkLogged(s); err != nil {
+			return nil, err
+		}
+		if err := b.notePhotos(i, s); err != nil {
+			return nil, err
+		}
+		slot, ok := b.codes[s.Sheet.Station]
+		if !ok {
+			slot = int32(len(b.codes))
+			b.codes[s.Sheet.Station] = slot
+		}
+		b.slots[i] = slot
+		b.contests[i] = int32(ci)
+		b.sources[i] = si
+		b.pairs[ci] |= 1 << si
+		b.digests[i] = s.Sheet.Digest()
+	}
+	b.ids = make([]int32, len(b.codes))
+	for i := range b.ids {
+		b.ids[i] = -1
+	}
+	return b, nil
+}
+
+// knownFlags are the flags actas defines: a log entry names each flag, so
+// an unnamed one cannot be logged.
+var knownFlags = func() actas.Flags {
+	var f actas.Flags
+	for _, x := range actas.AllFlags() {
+		f |= x
+	}
+	return f
+}()
+
+// checkLogged refuses what a log entry could not state as it will read
+// back: flags without a name, and evidence that is not UTF-8 text (stored
+// as JSON, which would replace the bytes). Errors: EINVALID.
+func checkLogged(s *actas.Submission) error {
+	if s.Flags&^knownFlags != 0 {
+		return actas.Errorf(actas.EINVALID, "station %s: unknown flags %#x", s.Sheet.Station, uint32(s.Flags&^knownFlags))
+	}
+	for i, ev := range s.Evidence {
+		if !utf8.ValidString(ev.Kind) || !utf8.ValidString(ev.SHA256) || !utf8.ValidString(ev.URL) || !utf8.ValidString(ev.Text) {
+			return actas.Errorf(actas.EINVALID, "station %s: evidence %d is not UTF-8 text", s.Sheet.Station, i+1)
+		}
+	}
+	return nil
+}
+
+// key returns the sheet key of subs[i]; stations must be resolved.
+func (b *batch) key(i int) sheetKey {
+	return makeKey(int64(b.ids[b.slots[i]]), b.contests[i], b.sources[i])
+}
+
+// resolveStations finds the number of every station the batch names with
+// one pass over the election's stations (for a batch naming many; a few are
+// looked up by lookUp).
+func (b *batch) resolveStations(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx, `SELECT id, code FROM stations WHERE election = $1`, b.m.id)
+	if err != nil {
+		return err
+	}
+	var id int32
+	var code []byte
+	_, err = pgx.ForEachRow(rows, []any{&id, &code}, func() error {
+		b.noteStation(id, code)
+		return nil
+	})
+	return err
+}
+
+// noteStation records that the station with code has number id.
+func (b *batch) noteStation(id int32, code []byte) {
+	if slot, ok := b.codes[string(code)]; ok {
+		b.ids[slot] = id
+	}
+}
+
+// unknownStation returns EINVALID naming the first submission, in batch
+// order, whose station is not the election's, or nil.
+func (b *batch) unknownStation() error {
+	for i, s := range b.subs {
+		if b.ids[b.slots[i]] < 0 {
+			return actas.Errorf(actas.EINVALID, "election %s has no station %q", b.m.code, s.Sheet.Station)
+		}
+	}
+	return nil
+}
+
+// codeList returns the batch's distinct station codes.
+func (b *batch) codeList() []string {
+	codes := make([]string, 0, len(b.codes))
+	for c := range b.codes {
+		codes = append(codes, c)
+	}
+	return codes
+}
+
+// lookUp reads, in one round trip, everything a batch naming a few
+// stations needs before it decides: it takes the log's lock, then reads the
+// log's extent, the batch's stations, which of its photos are stored and
+// what its stations stored before. (Statements of one round trip still run
+// one after the other, each seeing what was committed when it started: all
+// but the first start once the lock is held.) Errors: EINVALID for an
+// unknown station or a missing photo.
+func (b *batch) lookUp(ctx context.Context, tx pgx.Tx) (logExtent, error) {
+	var x logExtent
+	var q pgx.Batch
+	q.Queue(`SELECT pg_advisory_xact_lock($1, $2)`, int32(lockClassLog), b.m.id)
+	q.Queue(selectLogExtent, b.m.id, true).QueryRow(func(row pgx.Row) error { return x.scan(row) })
+	codes := b.codeList()
+	q.Queue(`SELECT id, code FROM stations WHERE election = $1 AND code = ANY($2::text[])`, b.m.id, codes).Query(func(rows pgx.Rows) error {
+		var id int32
+		var code []byte
+		_, err := pgx.ForEachRow(rows, []any{&id, &code}, func() error {
+			b.noteStation(id, code)
+			return nil
+		})
+		return err
+	})
+	var photos []string
+	if len(b.photos) > 0 {
+		q.Queue(selectPhotos, b.m.id, b.photoNames()).Query(func(rows pgx.Rows) error {
+			var err error
+			photos, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			return err
+		})
+	}
+	var priorErr error
+	q.Queue(`SELECT s.station, s.contest, s.source, s.digest FROM stations st
+		JOIN submissions s ON s.election = st.election AND s.station = st.id
+		WHERE st.election = $1 AND st.code = ANY($2::text[])`, b.m.id, codes).Query(func(rows pgx.Rows) error {
+		var station, contest int32
+		var source, digest []byte
+		_, err := pgx.ForEachRow(rows, []any{&station, &contest, &source, &digest}, func() error {
+			if priorErr == nil {
+				priorErr = b.addPrior(station, contest, source, digest)
+			}
+			return nil
+		})
+		return err
+	})
+	if err := tx.SendBatch(ctx, &q).Close(); err != nil {
+		return x, fmt.Errorf("postgres: submit to %s: %w", b.m.code, err)
+	}
+	if err := b.unknownStation(); err != nil {
+		return x, err
+	}
+	if len(b.photos) > 0 {
+		if err := b.photosFound(photos); err != nil {
+			return x, err
+		}
+	}
+	if priorErr != nil {
+		return x, fmt.Errorf("postgres: submit to %s: earlier submissions: %w", b.m.code, priorErr)
+	}
+	return x, nil
+}
+
+// digest returns the digest ref r names.
+func (b *batch) digest(r int32) *[32]byte {
+	if r >= 0 {
+		return &b.digests[r]
+	}
+	return &b.prior[-1-r]
+}
+
+// has reports whether key k has digest d among its known ones, the first of
+// which is first.
+func (b *batch) has(k sheetKey, first int32, d *[32]byte) bool {
+	if *b.digest(first) == *d {
+		return true
+	}
+	for _, r := range b.more[k] {
+		if *b.digest(r) == *d {
+			return true
+		}
+	}
+	return false
+}
+
+// know records digest ref r for key k.
+func (b *batch) know(k sheetKey, r int32) {
+	if _, ok := b.known[k]; !ok {
+		b.known[k] = r
+		return
+	}
+	if b.more == nil {
+		b.more = map[sheetKey][]int32{}
+	}
+	b.more[k] = append(b.more[k], r)
+}
+
+// loadPrior reads the digests the batch's stations stored before, for the
+// contests and sources the batch names, when the election's log holds
+// stored entries: by station when the batch names few next to that, else
+// with one pass over the election's submissions (a whole file imported
+// again).
+func (b *batch) loadPrior(ctx context.Context, tx pgx.Tx, stored int64) error {
+	var in []bool
+	var rows pgx.Rows
+	var err error
+	if int64(len(b.ids))*lookupCost < stored {
+		rows, err = tx.Query(ctx, `SELECT station, contest, source, digest FROM submissions WHERE election = $1 AND station = ANY($2::integer[])`,
+			b.m.id, b.ids)
+	} else {
+		in = make([]bool, b.m.stations)
+		for _, id := range b.ids {
+			in[id] = true
+		}
+		rows, err = tx.Query(ctx, `SELECT station, contest, source, digest FROM submissions WHERE election = $1`, b.m.id)
+	}
+	if err != nil {
+		return err
+	}
+	var station, contest int32
+	var source, digest []byte
+	_, err = pgx.ForEachRow(rows, []any{&station, &contest, &source, &digest}, func() error {
+		if in != nil && (station < 0 || int(station) >= len(in) || !in[station]) {
+			return nil
+		}
+		return b.addPrior(station, contest, source, digest)
+	})
+	return err
+}
+
+// addPrior records a digest stored before this batch, if its contest and
+// source matter to the batch.
+func (b *batch) addPrior(station, contest int32, source, digest []byte) error {
+	if contest < 0 || int(contest) >= len(b.pairs) {
+		return fmt.Errorf("a stored submission of station %d names contest %d, which is not the election's", station, contest)
+	}
+	var si uint8
+	var ok bool
+	for i, src := range actas.Sources {
+		if string(src) == string(source) {
+			si, ok = uint8(i), true
+			break
+		}
+	}
+	if !ok {
+		return fmt.Errorf("a stored submission of station %d has unknown source %q", station, source)
+	}
+	if b.pairs[contest]&(1<<si) == 0 {
+		return nil
+	}
+	if len(digest) != 32 {
+		return fmt.Errorf("a stored submission of station %d has a digest of %d bytes", station, len(digest))
+	}
+	b.prior = append(b.prior, [32]byte(digest))
+	b.know(makeKey(int64(station), contest, si), int32(-len(b.prior)))
+	return nil
+}
+
+// decide sets each submission's outcome and returns the indexes of those
+// to store (not Present), in the order they enter the log.
+func (b *batch) decide(outcomes []actas.Outcome) []int32 {
+	order := make([]int32, 0, len(b.subs))
+	for i := range b.subs {
+		k := b.key(i)
+		switch first, ok := b.known[k]; {
+		case !ok:
+			b.known[k] = int32(i)
+			outcomes[i] = actas.New
+		case b.has(k, first, &b.digests[i]):
+			outcomes[i] = actas.Present
+		default:
+			b.know(k, int32(i))
+			outcomes[i] = actas.Differing
+		}
+		if outcomes[i] != actas.Present {
+			order = append(order, int32(i))
+		}
+	}
+	return order
+}
+
+// Submit stores subs in one transaction: all of them or none. See
+// actas.SubmissionStore. The transaction takes the election's log lock
+// before it reads what is stored, so that concurrent calls, from any
+// process, decide outcomes and number entries one after the other. On
+// success it sets Seq and Election of every submission it stored (outcome
+// New or Differing) and leaves the others untouched. Beyond the interface's
+// errors it refuses (EINVALID) a source that is not one of actas.Sources, a
+// sheet that fails actas.CheckForm, a submission naming another election,
+// and a received time outside years 1–9999.
+func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submission, progress func(done int)) ([]actas.Outcome, error) {
+	m, err := db.meta(ctx, election)
+	if err != nil {
+		return nil, err
+	}
+	b, err := newBatch(m, election, subs)
+	if err != nil {
+		return nil, err
+	}
+	outcomes := make([]actas.Outcome, len(subs))
+	if len(subs) == 0 {
+		if progress != nil {
+			progress(0)
+		}
+		return outcomes, nil
+	}
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: submit to %s: %w", election, err)
+	}
+	defer rollback(ctx, tx)
+	b.known = make(map[sheetKey]int32, len(subs))
+	var lg *logAppender
+	if int64(len(b.codes))*lookupCost < m.stations {
+		// A few stations (a live submission): one round trip.
+		x, err := b.lookUp(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		if lg, err = appenderAt(ctx, tx, m, x, db.edges.get(m.id)); err != nil {
+			return nil, wrapf(err, "postgres: submit to %s", election)
+		}
+	} else {
+		// Many (an import): a pass over the stations, then over what
+		// was stored before.
+		if err := b.resolveStations(ctx, tx); err != nil {
+			return nil, fmt.Errorf("postgres: submit to %s: stations: %w", election, err)
+		}
+		if err := b.unknownStation(); err != nil {
+			return nil, err
+		}
+		if err := b.checkPhotos(ctx, tx); err != nil {
+			return nil, err
+		}
+		// From here on the log is ours until the transaction ends; every
+		// read below sees what the previous holder committed.
+		if err := lockLog(ctx, tx, m.id); err != nil {
+			return nil, fmt.Errorf("postgres: submit to %s: %w", election, err)
+		}
+		if lg, err = newLogAppenderFrom(ctx, tx, m, db.edges.get(m.id)); err != nil {
+			return nil, wrapf(err, "postgres: submit to %s", election)
+		}
+		if lg.start > 1 {
+			if err := b.loadPrior(ctx, tx, lg.start-1); err != nil {
+				return nil, fmt.Errorf("postgres: submit to %s: earlier submissions: %w", election, err)
+			}
+		}
+	}
+	size := lg.start
+	order := b.decide(outcomes)
+	origins, err := db.storeOrigins(ctx, tx, b, order)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: submit to %s: origins: %w", election, err)
+	}
+	if err := b.store(ctx, tx, lg, order, origins, progress); err != nil {
+		return nil, err
+	}
+	// The edge is computed before the commit (an error then aborts it),
+	// and kept after it.
+	edge, err := lg.edgeAfter()
+	if err != nil {
+		return nil, fmt.Errorf("postgres: submit to %s: log: %w", election, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("postgres: submit to %s: %w", election, err)
+	}
+	db.edges.put(m.id, edge)
+	db.originsMu.Lock()
+	maps.Copy(db.origins, origins)
+	db.originsMu.Unlock()
+	for k, i := range order {
+		subs[i].Seq = size + int64(k)
+		subs[i].Election = election
+	}
+	if progress != nil {
+		progress(len(subs))
+	}
+	return outcomes, nil
+}
+
+// encodeEntry appends to dst the log entry of subs[i] stored with log index
+// seq; s is scratch space, so that the submission itself stays as it was
+// until the transaction commits.
+func (b *batch) encodeEntry(dst []byte, i int32, seq int64, s *actas.Submission) ([]byte, error) {
+	*s = *b.subs[i]
+	s.Seq, s.Election = seq, b.m.code
+	return translog.EncodeSubmission(dst, s, &b.m.election.Contests[b.contests[i]])
+}
+
+// appendEntries appends the entries of the submissions order names to lg.
+func (b *batch) appendEntries(lg *logAppender, order []int32, stop <-chan struct{}) error {
+	// The entry follows a zero byte, so that its leaf hash (RFC 6962:
+	// SHA-256 of 0x00 and the entry, as translog.LeafHash) is one call on
+	// one buffer, allocating nothing.
+	leaf := []byte{0}
+	var s actas.Submission
+	var err error
+	for k, i := range order {
+		if k%1024 == 0 {
+			select {
+			case <-stop:
+				return context.Canceled
+			default:
+			}
+		}
+		if leaf, err = b.encodeEntry(leaf[:1], i, lg.start+int64(k), &s); err != nil {
+			return err
+		}
+		if err := lg.appendLeaf(sha256.Sum256(leaf)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// store inserts the submissions order names, the k-th with log index
+// lg.start+k, and appends their entries to the log with their hashes.
+func (b *batch) store(ctx context.Context, tx pgx.Tx, lg *logAppender, order []int32, origins map[string]int32, progress func(int)) error {
+	if len(order) == 0 {
+		return nil
+	}
+	src := &submissionRows{b: b, order: order, start: lg.start, origins: origins, progress: progress, k: -1}
+	if len(order) < copyRowsFrom {
+		if err := b.appendEntries(lg, order, nil); err != nil {
+			return fmt.Errorf("postgres: submit to %s: log: %w", b.m.code, err)
+		}
+		// The rows and the log's pages in one round trip.
+		var batch pgx.Batch
+		for src.Next() {
+			vals, err := src.Values()
+			if err != nil {
+				return err
+			}
+			batch.Queue(insertSubmission, slices.Clone(vals)...)
+		}
+		if err := lg.queuePages(ctx, tx, &batch); err != nil {
+			return fmt.Errorf("postgres: submit to %s: log: %w", b.m.code, err)
+		}
+		if err := tx.SendBatch(ctx, &batch).Close(); err != nil {
+			return wrapf(err, "postgres: submit to %s", b.m.code)
+		}
+		return nil
+	}
+	// The entries and hashes are computed on another core while the rows
+	// are copied.
+	stop := make(chan struct{})
+	hashed := make(chan error, 1)
+	go func() { hashed <- b.appendEntries(lg, order, stop) }()
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"submissions"}, submissionColumns, src); err != nil {
+		close(stop)
+		<-hashed
+		return wrapf(err, "postgres: submit to %s", b.m.code)
+	}
+	if err := <-hashed; err != nil {
+		return fmt.Errorf("postgres: submit to %s: log: %w", b.m.code, err)
+	}
+	if err := lg.writePages(ctx, tx); err != nil {
+		return fmt.Errorf("postgres: submit to %s: log: %w", b.m.code, err)
+	}
+	return nil
+}
+
+// storeOrigins stores the origin texts of the submissions order names that
+// this process has not seen committed, and returns the id of each text.
+// Origins are never changed or deleted, so a committed one's id holds for
+// good.
+func (db *DB) storeOrigins(ctx context.Context, tx pgx.Tx, b *batch, order []int32) (map[string]int32, error) {
+	out := map[string]int32{}
+	var texts []string
+	db.originsMu.Lock()
+	for _, i := range order {
+		o := b.subs[i].Origin
+		if _, ok := out[o]; ok {
+			continue
+		}
+		if id, ok := db.origins[o]; ok {
+			out[o] = id
+			continue
+		}
+		out[o] = -1
+		texts = append(texts, o)
+	}
+	db.originsMu.Unlock()
+	if len(texts) == 0 {
+		return out, nil
+	}
+	// In one order, so that two transactions adding the same texts wait
+	// for each other instead of deadlocking.
+	slices.Sort(texts)
+	if _, err := tx.Exec(ctx, `INSERT INTO origins (text) SELECT t FROM unnest($1::text[]) AS t ORDER BY t ON CONFLICT (text) DO NOTHING`, texts); err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, `SELECT id, text FROM origins WHERE text = ANY($1::text[])`, texts)
+	if err != nil {
+		return nil, err
+	}
+	var id int32
+	var text string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &text}, func() error { out[text] = id; return nil }); err != nil {
+		return nil, err
+	}
+	for _, t := range texts {
+		if out[t] < 0 {
+			return nil, fmt.Errorf("origin %q was stored but is not found", t)
+		}
+	}
+	return out, nil
+}
+
+// submissionColumns are the columns submissionRows gives, in order.
+var submissionColumns = []string{"election", "seq", "station", "contest", "source", "digest", "votes",
+	"blank_votes", "null_votes", "ballots", "voters", "flags", "submitter", "origin", "received", "received_ns", "evidence"}
+
+const insertSubmission = `INSERT INTO submissions (election, seq, station, contest, source, digest, votes,
+	blank_votes, null_votes, ballots, voters, flags, submitter, origin, received, received_ns, evidence)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`
+
+// submissionRows gives the rows of the submissions order names, for COPY
+// (pgx.CopyFromSource) or one INSERT each. The values of a row are encoded
+// before the next is asked for, so one slice serves every row.
+type submissionRows struct {
+	b        *batch
+	order    []int32
+	start    int64
+	origins  map[string]int32
+	progress func(int)
+	k        int
+	vals     [17]any
+}
+
+func (r *submissionRows) Next() bool {
+	r.k++
+	if r.progress != nil && r.k > 0 && r.k%progressEvery == 0 {
+		r.progress(int(r.order[r.k-1]) + 1)
+	}
+	return r.k < len(r.order)
+}
+
+func (r *submissionRows) Values() ([]any, error) {
+	i := r.order[r.k]
+	s := r.b.subs[i]
+	var evidence any
+	if len(s.Evidence) > 0 {
+		j, err := json.Marshal(s.Evidence)
+		if err != nil {
+			return nil, actas.Errorf(actas.EINVALID, "station %s: evidence: %v", s.Sheet.Station, err)
+		}
+		evidence = string(j)
+	}
+	received := s.Received.UTC()
+	v := &r.vals
+	v[0], v[1], v[2], v[3] = r.b.m.id, r.start+int64(r.k), r.b.ids[r.b.slots[i]], r.b.contests[i]
+	v[4], v[5], v[6] = string(s.Source), r.b.digests[i][:], s.Sheet.Votes
+	v[7], v[8], v[9], v[10], v[11] = s.Sheet.Blank, s.Sheet.Null, s.Sheet.Ballots, s.Sheet.Voters, int64(s.Flags)
+	v[12], v[13] = s.Submitter, r.origins[s.Origin]
+	v[14], v[15], v[16] = received.Truncate(time.Microsecond), int16(received.Nanosecond()%1000), evidence
+	return v[:], nil
+}
+
+func (r *submissionRows) Err() error { return nil }
