@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/postgres"
 	"github.com/actasproject/actas/sheetio"
 	"github.com/actasproject/actas/sqlite"
 	"github.com/actasproject/actas/tabulate"
@@ -21,7 +22,7 @@ import (
 const defaultDB = "actas.db"
 
 // dbUsage is the help of every command's --db flag, which dbFlag resolves.
-const dbUsage = "SQLite file (default $ACTAS_DB or " + defaultDB + ")"
+const dbUsage = "SQLite file, or postgres://user@host/database (default $ACTAS_DB or " + defaultDB + ")"
 
 // dbFlag resolves the --db value: the flag, else $ACTAS_DB, else actas.db.
 func dbFlag(env *Env, flagValue string) string {
@@ -38,8 +39,13 @@ func dbFlag(env *Env, flagValue string) string {
 // SQLite file, so that a mistyped path is reported instead of showing an
 // empty election.
 func openStore(ctx context.Context, db string, mustExist bool) (actas.Store, error) {
-	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
-		return nil, actas.Errorf(actas.EINVALID, "--db %s: this build has only the embedded SQLite store; give a file path", redactURL(db))
+	if isPostgresURL(db) {
+		// The database must exist (createdb); Open creates the tables.
+		st, err := postgres.Open(ctx, db)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", postgres.Redact(db), err)
+		}
+		return st, nil
 	}
 	if mustExist {
 		if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
@@ -53,18 +59,10 @@ func openStore(ctx context.Context, db string, mustExist bool) (actas.Store, err
 	return st, nil
 }
 
-// redactURL drops the password from a database URL before it is printed.
-func redactURL(u string) string {
-	at := strings.LastIndex(u, "@")
-	scheme := strings.Index(u, "://")
-	if at < 0 || scheme < 0 {
-		return u
-	}
-	creds := u[scheme+3 : at]
-	if i := strings.Index(creds, ":"); i >= 0 {
-		return u[:scheme+3] + creds[:i] + ":***" + u[at:]
-	}
-	return u
+// isPostgresURL reports whether --db names a PostgreSQL database rather
+// than a SQLite file.
+func isPostgresURL(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
 }
 
 // electionUsage is the help of the --election flag of the commands that

@@ -251,6 +251,15 @@ func (sg *signer) run(ctx context.Context, logger *slog.Logger, store actas.Stor
 		var ok bool
 		if err == nil {
 			cp, ok, err = c.sign(ctx, id)
+			// Another instance signed first: sign again over its
+			// checkpoint, once; no error to report.
+			if errors.Is(err, errRaced) {
+				cp, ok, err = c.sign(ctx, id)
+			}
+		}
+		if errors.Is(err, errRaced) {
+			logger.Debug("checkpoint raced another signer", "election", id)
+			return
 		}
 		if err != nil {
 			if ctx.Err() != nil {

@@ -59,6 +59,7 @@ func MustFreeAddr(tb testing.TB) string {
 // database.
 type childServer struct {
 	bin, db, addr string
+	extra         []string    // more flags for actas serve
 	out           *syncBuffer // what every run printed, for failure messages
 	cmd           *exec.Cmd
 	exited        chan struct{}
@@ -87,7 +88,7 @@ func (s *childServer) start(tb testing.TB) {
 	fmt.Fprintf(s.out, "--- start %d\n", s.starts)
 	// Checkpoints every 200ms: most submissions are answered with a
 	// receipt, and a kill often lands between storing and answering.
-	cmd := exec.Command(s.bin, "serve", "--db", s.db, "--addr", s.addr, "--checkpoint-every", "200ms")
+	cmd := exec.Command(s.bin, append([]string{"serve", "--db", s.db, "--addr", s.addr, "--checkpoint-every", "200ms"}, s.extra...)...)
 	cmd.Stdout, cmd.Stderr = s.out, s.out
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("start actas serve: %v", err)

@@ -52,7 +52,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	logger := slog.New(slog.NewTextHandler(env.Stderr, nil))
 	logger.Info("results loaded", "elapsed", time.Since(start).Round(time.Millisecond))
-	go follow(ctx, logger, store, tab, 2*time.Second)
+	// Other instances (or an import) store too: their sheets show here
+	// within a second.
+	go follow(ctx, logger, store, tab, 500*time.Millisecond)
 	var sg *signer
 	if hasKey {
 		logger.Info("signing log checkpoints", "key", key.where, "verifier", key.vkey, "every", *every)
