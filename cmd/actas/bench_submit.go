@@ -18,8 +18,10 @@ import (
 	"time"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/postgres"
 	"github.com/actasproject/actas/sqlite"
 	"github.com/actasproject/actas/tabulate"
+	"github.com/actasproject/actas/translog"
 	"github.com/actasproject/actas/web"
 )
 
@@ -44,6 +46,8 @@ func runBenchSubmit(ctx context.Context, env *Env, args []string) error {
 	duration := flags.Duration("duration", 10*time.Second, "how long each phase sends submissions")
 	dir := flags.String("dir", "", "directory for the database (default: a temporary one, removed)")
 	cpuprofile := flags.String("cpuprofile", "", "write a CPU profile of the group commit phase to this file")
+	pgURL := flags.String("postgres", "", "a PostgreSQL database (postgres://…) to measure instead of SQLite: one instance, then --instances instances against it")
+	instances := flags.Int("instances", 3, "with --postgres: the instances of the second phase")
 	if err := parseNoArgs(flags, args); err != nil {
 		return err
 	}
@@ -61,6 +65,9 @@ func runBenchSubmit(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(out, "%d clients submitting for %s per phase, %d readers pausing %s\n\n", *clients, *duration, *readers, *think)
+	if *pgURL != "" {
+		return benchSubmitPostgres(ctx, env, *pgURL, ds, *instances, *clients, *readers, *think, *duration)
+	}
 	var phases []*submitPhase
 	for _, batch := range []int{1, 0} {
 		if batch == 0 && *cpuprofile != "" {
@@ -103,7 +110,7 @@ type submitPhase struct {
 	firstErr         error
 }
 
-// benchSubmitPhase runs one phase on a new store in dir.
+// benchSubmitPhase runs one phase on a new SQLite store in dir.
 func benchSubmitPhase(ctx context.Context, env *Env, dir string, ds *actas.Dataset, maxBatch, clients, readers int, think, duration time.Duration) (*submitPhase, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -114,16 +121,63 @@ func benchSubmitPhase(ctx context.Context, env *Env, dir string, ds *actas.Datas
 		return nil, err
 	}
 	defer store.Close()
-	e := ds.Election
-	if err := store.CreateElection(ctx, e, ds.Stations); err != nil {
-		return nil, err
-	}
-	tab := tabulate.New(tabulate.DefaultRules())
-	if err := tab.AddElection(e, ds.Stations); err != nil {
-		return nil, err
-	}
 	key, _, err := ensureSigningKey(env, dbPath, dbPath+".key", "")
 	if err != nil {
+		return nil, err
+	}
+	return benchSubmitLoad(ctx, []actas.Store{store}, key, ds.Election, ds, maxBatch, clients, readers, think, duration)
+}
+
+// benchSubmitPostgres measures one instance, then several, against one
+// PostgreSQL database, each phase on an election of its own.
+func benchSubmitPostgres(ctx context.Context, env *Env, url string, ds *actas.Dataset, instances, clients, readers int, think, duration time.Duration) error {
+	out := env.Stdout
+	key, _, err := translog.GenerateKey(defaultKeyName)
+	if err != nil {
+		return err
+	}
+	sk, err := parseSigningKey(key, "a key made for the benchmark")
+	if err != nil {
+		return err
+	}
+	var rates []float64
+	for _, n := range []int{1, instances} {
+		stores := make([]actas.Store, n)
+		for i := range stores {
+			st, err := postgres.Open(ctx, url)
+			if err != nil {
+				return fmt.Errorf("open %s: %w", postgres.Redact(url), err)
+			}
+			defer st.Close()
+			stores[i] = st
+		}
+		e := *ds.Election
+		e.ID = fmt.Sprintf("%s-%d-%d", e.ID, n, time.Now().UnixNano())
+		p, err := benchSubmitLoad(ctx, stores, sk, &e, ds, 0, clients, readers, think, duration)
+		if err != nil {
+			return err
+		}
+		rates = append(rates, p.subs.perSecond)
+		fmt.Fprintf(out, "PostgreSQL, %d instance(s), group commit\n  %d submissions answered with their receipt, %.0f/s; %d without (202), %d failed\n"+
+			"    latency p50 %s  p99 %s  max %s\n  %d public pages: p50 %s  p99 %s  max %s\n",
+			n, len(p.subs.d), p.subs.perSecond, p.accepted, p.failed, p.subs.q(0.5), p.subs.q(0.99), p.subs.q(1),
+			len(p.pages.d), p.pages.q(0.5), p.pages.q(0.99), p.pages.q(1))
+		if p.firstErr != nil {
+			fmt.Fprintf(out, "  first failure: %v\n", p.firstErr)
+		}
+	}
+	if rates[0] > 0 {
+		fmt.Fprintf(out, "\n%d instances: %.2f× one instance's submissions per second\n", instances, rates[1]/rates[0])
+	}
+	return nil
+}
+
+// benchSubmitLoad creates the election in stores[0], serves it from one
+// portal per store (instances sharing the database), sends the load
+// spread over them, and measures it.
+func benchSubmitLoad(ctx context.Context, stores []actas.Store, key *signingKey, e *actas.Election, ds *actas.Dataset, maxBatch, clients, readers int, think, duration time.Duration) (*submitPhase, error) {
+	store := stores[0]
+	if err := store.CreateElection(ctx, e, ds.Stations); err != nil {
 		return nil, err
 	}
 	// One admin account per client, each with its own token.
@@ -133,6 +187,7 @@ func benchSubmitPhase(ctx context.Context, env *Env, dir string, ds *actas.Datas
 		if err := store.CreateAccount(ctx, a); err != nil {
 			return nil, err
 		}
+		var err error
 		if tokens[i], err = store.IssueToken(ctx, a.ID, "bench"); err != nil {
 			return nil, err
 		}
@@ -140,21 +195,27 @@ func benchSubmitPhase(ctx context.Context, env *Env, dir string, ds *actas.Datas
 	bctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sg := newSigner()
-	go sg.run(bctx, logger, store, key, 2*time.Second)
-	go follow(bctx, logger, store, tab, time.Second)
-	srv, err := web.New(web.Config{Store: store, Results: tab, Logger: logger, Version: version, LogKey: key.vkey,
-		Nudge: sg.Nudge, MaxBatch: maxBatch, WriteRate: -1}) // each client sends far more than a witness: no per-account limit
-	if err != nil {
-		return nil, err
+	urls := make([]string, len(stores))
+	for i, st := range stores {
+		tab := tabulate.New(tabulate.DefaultRules())
+		if err := tab.AddElection(e, ds.Stations); err != nil {
+			return nil, err
+		}
+		sg := newSigner()
+		go sg.run(bctx, logger, st, key, 2*time.Second)
+		go follow(bctx, logger, st, tab, 500*time.Millisecond)
+		srv, err := web.New(web.Config{Store: st, Results: tab, Logger: logger, Version: version, LogKey: key.vkey,
+			Nudge: sg.Nudge, MaxBatch: maxBatch, WriteRate: -1}) // each client sends far more than a witness: no per-account limit
+		if err != nil {
+			return nil, err
+		}
+		sg.onKept(srv.CheckpointKept)
+		if urls[i], err = srv.Listen("127.0.0.1:0"); err != nil {
+			return nil, err
+		}
+		go srv.Serve()
+		defer srv.Close()
 	}
-	sg.onKept(srv.CheckpointKept)
-	u, err := srv.Listen("127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	go srv.Serve()
-	defer srv.Close()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients + readers, MaxConnsPerHost: clients + readers}, Timeout: time.Minute}
 
 	c := &e.Contests[0]
@@ -190,7 +251,7 @@ func benchSubmitPhase(ctx context.Context, env *Env, dir string, ds *actas.Datas
 				}
 				body, _ := json.Marshal(map[string]any{"station": st.Code, "contest": c.ID, "votes": votes,
 					"blank": 1, "null": 1, "ballots": valid + 2, "idempotency_key": fmt.Sprintf("c%d-%d", i, n)})
-				req, _ := http.NewRequestWithContext(bctx, http.MethodPost, u+"/api/v1/elections/"+e.ID+"/submissions", bytes.NewReader(body))
+				req, _ := http.NewRequestWithContext(bctx, http.MethodPost, urls[i%len(urls)]+"/api/v1/elections/"+e.ID+"/submissions", bytes.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("Authorization", "Bearer "+tokens[i])
 				t0 := time.Now()
@@ -218,7 +279,7 @@ func benchSubmitPhase(ctx context.Context, env *Env, dir string, ds *actas.Datas
 			rng := rand.New(rand.NewPCG(uint64(i), 13))
 			for time.Now().Before(deadline) {
 				t0 := time.Now()
-				resp, err := client.Get(u + pages[rng.IntN(len(pages))])
+				resp, err := client.Get(urls[i%len(urls)] + pages[rng.IntN(len(pages))])
 				if err != nil {
 					fail(err)
 					continue
