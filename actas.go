@@ -8,6 +8,7 @@ package actas
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -34,6 +35,12 @@ type Election struct {
 	// closing time. Empty means witnesses may report at any time.
 	// omitempty keeps the log entry 0 of elections without them unchanged.
 	SnapshotTimes []string `json:"snapshot_times,omitempty"`
+	// Rules ranks the sources whose sheet may settle a station whose
+	// sources disagree, most trusted first; a source left out never
+	// settles one. Empty means the default: audit, witness, qr, machine,
+	// official (the view checks the official result, so it must not
+	// prefer it). omitempty keeps existing log entries 0 unchanged.
+	Rules []Source `json:"rules,omitempty"`
 }
 
 // DefaultSecondsPerVoter is deliberately fast (Venezuela's CNE assumes 40 s
@@ -145,6 +152,14 @@ func (e *Election) Validate() error {
 			return Errorf(EINVALID, "election %s: snapshot_times[%d] %s is outside opening hours %s-%s", e.ID, i, t, e.Open, e.Close)
 		}
 		prev = m
+	}
+	for i, src := range e.Rules {
+		if _, err := ParseSource(string(src), false); err != nil {
+			return Errorf(EINVALID, "election %s: rules[%d]: %s", e.ID, i, ErrorMessage(err))
+		}
+		if slices.Contains(e.Rules[:i], src) {
+			return Errorf(EINVALID, "election %s: rules names source %s twice", e.ID, src)
+		}
 	}
 	if len(e.Levels) == 0 {
 		return Errorf(EINVALID, "election %s: levels is empty; name at least one level of the geography", e.ID)

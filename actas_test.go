@@ -132,6 +132,11 @@ func TestElectionValidate(t *testing.T) {
 	if err := good().Validate(); err != nil {
 		t.Fatalf("valid election rejected: %v", err)
 	}
+	withRules := good()
+	withRules.Rules = []actas.Source{actas.Official, actas.Witness}
+	if err := withRules.Validate(); err != nil {
+		t.Fatalf("an election with its own rules rejected: %v", err)
+	}
 	for _, tc := range []struct {
 		name   string
 		change func(e *actas.Election)
@@ -146,6 +151,9 @@ func TestElectionValidate(t *testing.T) {
 		{"reserved choice", func(e *actas.Election) { e.Contests[0].Choices[0].ID = "blank" }, "choices[0]"},
 		{"duplicate choice", func(e *actas.Election) { e.Contests[0].Choices[1].ID = "eg" }, "twice"},
 		{"no contests", func(e *actas.Election) { e.Contests = nil }, "contests"},
+		{"rules naming an unknown source", func(e *actas.Election) { e.Rules = []actas.Source{actas.Witness, "press"} }, "rules[1]"},
+		{"rules naming the reconciled view", func(e *actas.Election) { e.Rules = []actas.Source{actas.Reconciled} }, "rules[0]"},
+		{"rules naming a source twice", func(e *actas.Election) { e.Rules = []actas.Source{actas.Witness, actas.Witness} }, "twice"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := good()

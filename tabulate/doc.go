@@ -30,6 +30,11 @@
 //     station has no reconciled sheet and is not counted, because a person
 //     must decide.
 //
+// A person's recorded decision (Decide) comes ahead of the rules: while no
+// submission for the station is later than the decision, the submission it
+// accepts is the reconciled sheet (if still its source's current one), and
+// a decision accepting none leaves the station in conflict without a sheet.
+//
 // The reconciled sheet carries the Flags stored on the submission it was
 // taken from (for agreed stations, the highest-ranked source present).
 //

@@ -27,9 +27,11 @@ type election struct {
 	mu       sync.RWMutex
 	contests []*contestState
 	seqs     seqSet
-	maxSeq   int64
-	delta    []int64 // writer's scratch: the per-source and reconciled differences of one Add
-	nonzero  []int32 // writer's scratch: the fields of a difference that are not zero
+	maxSeq   int64 // the highest submission Seq
+	// maxDecision is the highest log index of a decision (decide.go).
+	maxDecision int64
+	delta       []int64 // writer's scratch: the per-source and reconciled differences of one Add
+	nonzero     []int32 // writer's scratch: the fields of a difference that are not zero
 }
 
 // areaTable holds the areas as parallel slices indexed by area id. Ids are

@@ -51,6 +51,14 @@ func MustAdd(tb testing.TB, tab *tabulate.Tabulator, sub *actas.Submission) {
 	}
 }
 
+// MustDecide records a decision and fails the test on error.
+func MustDecide(tb testing.TB, tab *tabulate.Tabulator, election string, d tabulate.Decision) {
+	tb.Helper()
+	if err := tab.Decide(election, d); err != nil {
+		tb.Fatalf("Decide(index %d, station %s, %s %d): %v", d.Index, d.Station, d.Source, d.Seq, err)
+	}
+}
+
 // MustArea returns an area's results and fails the test on error.
 func MustArea(tb testing.TB, tab *tabulate.Tabulator, election, contest string, source actas.Source, path string) (*actas.AreaResult, []*actas.AreaResult) {
 	tb.Helper()

@@ -17,6 +17,9 @@ type world struct {
 	stations []actas.Station
 	subs     []*actas.Submission
 	rules    tabulate.Rules
+	// decisions are people's decisions on stations, numbered in the same
+	// log as subs: some accept a submission, some none, some go stale.
+	decisions []tabulate.Decision
 }
 
 var namePool = []string{"Norte", "Sur", "San José", "SAN JOSE", "A/B", `C\D`, "Ñuñoa", "Centro", "national"}
@@ -92,13 +95,84 @@ func randomWorld(seed uint64) world {
 		rng.Shuffle(len(rank), func(i, j int) { rank[i], rank[j] = rank[j], rank[i] })
 		w.rules.Rank = rank[:rng.IntN(len(rank)+1)]
 	}
+	w.decisions = randomDecisions(seed, w.subs)
 	return w
+}
+
+// randomDecisions decides on stations that have submissions, at log
+// indexes no submission uses: after all of a station's submissions or
+// between them (so that some go stale), accepting one of the submissions
+// before it (current or not) or none. Its own generator leaves the worlds
+// of the other tests as they were.
+func randomDecisions(seed uint64, subs []*actas.Submission) []tabulate.Decision {
+	rng := rand.New(rand.NewPCG(seed, 13))
+	if len(subs) == 0 {
+		return nil
+	}
+	used := map[int64]bool{}
+	for _, s := range subs {
+		used[s.Seq] = true
+	}
+	last := subs[len(subs)-1].Seq
+	var out []tabulate.Decision
+	for range rng.IntN(len(subs)/2 + 2) {
+		s := subs[rng.IntN(len(subs))]
+		index := s.Seq + 1 + int64(rng.IntN(3))
+		if rng.IntN(2) == 0 {
+			index = last + 1 + int64(rng.IntN(50))
+		}
+		if used[index] {
+			continue
+		}
+		used[index] = true
+		d := tabulate.Decision{Index: index, Station: s.Sheet.Station, Contest: s.Sheet.Contest}
+		var before []*actas.Submission
+		for _, x := range subs {
+			if x.Sheet.Station == d.Station && x.Sheet.Contest == d.Contest && x.Seq < index {
+				before = append(before, x)
+			}
+		}
+		if rng.IntN(4) > 0 {
+			a := before[rng.IntN(len(before))]
+			d.Source, d.Seq = a.Source, a.Seq
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// decide applies the latest of a station's decisions to the result of the
+// rules, the way tabulate.Decide documents it.
+func decide(res *actas.StationResult, mine []*actas.Submission, decisions []tabulate.Decision, latest map[actas.Source]*actas.Submission, chosen *actas.Submission) *actas.Submission {
+	var d *tabulate.Decision
+	for k := range decisions {
+		x := &decisions[k]
+		if x.Station == res.Station.Code && x.Contest == res.Contest && (d == nil || x.Index > d.Index) {
+			d = x
+		}
+	}
+	if d == nil || len(mine) == 0 {
+		return chosen
+	}
+	for _, s := range mine {
+		if s.Seq > d.Index {
+			return chosen
+		}
+	}
+	if d.Source == "" {
+		res.State = actas.StateConflict
+		return nil
+	}
+	if l := latest[d.Source]; l != nil && l.Seq == d.Seq {
+		return l
+	}
+	return chosen
 }
 
 // recount tabulates subs from scratch, the slow and obvious way, and
 // returns the totals per "contest|view|area path" and the result per
 // "contest|station".
-func recount(w world, subs []*actas.Submission) (map[string]actas.Totals, map[string]*actas.StationResult) {
+func recount(w world, subs []*actas.Submission, decisions []tabulate.Decision) (map[string]actas.Totals, map[string]*actas.StationResult) {
 	rankOf := func(s actas.Source) int {
 		if i := slices.Index(w.rules.Rank, s); i >= 0 {
 			return i
@@ -222,6 +296,7 @@ func recount(w world, subs []*actas.Submission) (map[string]actas.Totals, map[st
 					chosen = latest[best]
 				}
 			}
+			chosen = decide(res, mine, decisions, latest, chosen)
 			var sheet *actas.Sheet
 			if chosen != nil {
 				sh := chosen.Sheet
@@ -254,9 +329,9 @@ func ancestors(path string) []string {
 
 // checkAgainstRecount compares every area of every view and every station
 // with a recount of subs.
-func checkAgainstRecount(t *testing.T, tab *tabulate.Tabulator, w world, subs []*actas.Submission) {
+func checkAgainstRecount(t *testing.T, tab *tabulate.Tabulator, w world, subs []*actas.Submission, decisions []tabulate.Decision) {
 	t.Helper()
-	wantTotals, wantStations := recount(w, subs)
+	wantTotals, wantStations := recount(w, subs, decisions)
 	got := 0
 	views := append(slices.Clone(actas.Sources), actas.Reconciled)
 	for _, c := range w.election.Contests {
@@ -278,10 +353,25 @@ func checkAgainstRecount(t *testing.T, tab *tabulate.Tabulator, w world, subs []
 				}
 			}
 		}
+		var conflicts []*actas.StationResult
 		for _, st := range w.stations {
 			res := MustStation(t, tab, "random", c.ID, st.Code)
-			if want := wantStations[c.ID+"|"+st.Code]; !reflect.DeepEqual(res, want) {
+			want := wantStations[c.ID+"|"+st.Code]
+			if !reflect.DeepEqual(res, want) {
 				t.Fatalf("%s station %s:\n got %+v (sheet %+v)\nwant %+v (sheet %+v)", c.ID, st.Code, res, res.Sheet, want, want.Sheet)
+			}
+			if want.State == actas.StateConflict {
+				conflicts = append(conflicts, want)
+			}
+		}
+		// Conflicts lists the same stations, in creation order, up to its limit.
+		for _, limit := range []int{0, 1, len(w.stations)} {
+			got, n, err := tab.Conflicts("random", c.ID, "", limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := conflicts[:min(limit, len(conflicts))]; n != len(conflicts) || !reflect.DeepEqual(got, want) && len(want) > 0 {
+				t.Fatalf("%s: Conflicts(limit %d) = %d of %d, want %d of %d", c.ID, limit, len(got), n, len(want), len(conflicts))
 			}
 		}
 	}
@@ -298,15 +388,24 @@ func TestAggregatesMatchRecount(t *testing.T) {
 			order := slices.Clone(w.subs)
 			rng := rand.New(rand.NewPCG(seed, 11))
 			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-			half := len(order) / 2
+			decisions := slices.Clone(w.decisions)
+			rng.Shuffle(len(decisions), func(i, j int) { decisions[i], decisions[j] = decisions[j], decisions[i] })
+			half, dhalf := len(order)/2, len(decisions)/2
 			for _, s := range order[:half] {
 				MustAdd(t, tab, s)
 			}
-			checkAgainstRecount(t, tab, w, order[:half])
+			// A decision may arrive before the submission it accepts.
+			for _, d := range decisions[:dhalf] {
+				MustDecide(t, tab, "random", d)
+			}
+			checkAgainstRecount(t, tab, w, order[:half], decisions[:dhalf])
 			for _, s := range order[half:] {
 				MustAdd(t, tab, s)
 			}
-			checkAgainstRecount(t, tab, w, order)
+			for _, d := range decisions[dhalf:] {
+				MustDecide(t, tab, "random", d)
+			}
+			checkAgainstRecount(t, tab, w, order, decisions)
 		})
 	}
 }
@@ -322,9 +421,24 @@ func TestOrderIndependence(t *testing.T) {
 					rng := rand.New(rand.NewPCG(seed, k))
 					rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 				}
+				decisions := slices.Clone(w.decisions)
+				if k > 0 {
+					rng := rand.New(rand.NewPCG(seed, 100+k))
+					rng.Shuffle(len(decisions), func(i, j int) { decisions[i], decisions[j] = decisions[j], decisions[i] })
+				}
 				tab := MustTabulator(t, w.rules, w.election, w.stations)
+				// Decisions interleave with submissions: each goes in
+				// after a random number of them.
+				rng := rand.New(rand.NewPCG(seed, 200+k))
 				for _, s := range order {
+					for len(decisions) > 0 && rng.IntN(3) == 0 {
+						MustDecide(t, tab, "random", decisions[0])
+						decisions = decisions[1:]
+					}
 					MustAdd(t, tab, s)
+				}
+				for _, d := range decisions {
+					MustDecide(t, tab, "random", d)
 				}
 				snap := takeSnapshot(t, tab, "random")
 				if k == 0 {

@@ -15,6 +15,10 @@ type contestState struct {
 
 	src   []*sourceState // per source index; nil until the source's first submission
 	views [][]int64      // per source index, then the reconciled view: area rows; nil until needed
+
+	// decided holds, per station with a recorded decision, the latest one
+	// (decide.go); nil until the contest's first decision.
+	decided map[int32]decision
 }
 
 // Offsets in a sheet's numbers after its votes.
@@ -214,13 +218,23 @@ type outcome struct {
 	rec   int32 // that source's record
 }
 
-// reconcile derives station i's reconciled state from its records. It is a
-// pure function of the set of submissions, so the result does not depend on
-// the order they were added in.
-//
-// A recorded decision by a coordinator would be looked up here, ahead of
-// the rules, and replace the outcome of a conflict.
+// reconcile derives station i's reconciled state from its records and its
+// latest recorded decision (decide.go). It is a pure function of the set of
+// submissions and decisions, so the result does not depend on the order
+// they were added in.
 func (cs *contestState) reconcile(i int32, rank []int) outcome {
+	out := cs.byRules(i, rank)
+	if cs.decided == nil || out.state == stateNone {
+		return out
+	}
+	if d, ok := cs.decided[i]; ok {
+		return cs.applyDecision(i, d, out)
+	}
+	return out
+}
+
+// byRules derives station i's reconciled state from its records alone.
+func (cs *contestState) byRules(i int32, rank []int) outcome {
 	out := outcome{from: -1}
 	var total int32
 	agree := true

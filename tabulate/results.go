@@ -202,6 +202,56 @@ func (t *Tabulator) StationsPage(election, contest, path string, offset, limit i
 	return out, total, nil
 }
 
+// Conflicts returns, in creation order, up to limit stations of the area at
+// path (of any level) whose state is conflict, with their results, and how
+// many the area holds: what people must look at, found without building a
+// result for every station. Errors: as Stations, and EINVALID for a
+// negative limit.
+func (t *Tabulator) Conflicts(election, contest, path string, limit int) ([]*actas.StationResult, int, error) {
+	el, err := t.election(election)
+	if err != nil {
+		return nil, 0, err
+	}
+	cs, err := el.contest(contest)
+	if err != nil {
+		return nil, 0, err
+	}
+	id, err := el.area(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	if limit < 0 {
+		return nil, 0, actas.Errorf(actas.EINVALID, "at most %d conflicts: a limit may not be negative", limit)
+	}
+	var ids []int32 // nil: every station, in creation order
+	if id != 0 {
+		ids = el.stations.order[el.areas.lo[id]:el.areas.hi[id]]
+		if !slices.IsSorted(ids) {
+			ids = slices.Clone(ids)
+			slices.Sort(ids)
+		}
+	}
+	total := int(el.areas.hi[id] - el.areas.lo[id])
+	el.mu.RLock()
+	defer el.mu.RUnlock()
+	var out []*actas.StationResult
+	n := 0
+	for k := range total {
+		i := int32(k)
+		if ids != nil {
+			i = ids[k]
+		}
+		if cs.reconcile(i, el.rank).state != stateConflict {
+			continue
+		}
+		n++
+		if len(out) < limit {
+			out = append(out, el.stationResult(cs, i))
+		}
+	}
+	return out, n, nil
+}
+
 // Station returns one station's reconciled state. Errors: ENOTFOUND for an
 // unknown election, contest or station.
 func (t *Tabulator) Station(election, contest, code string) (*actas.StationResult, error) {

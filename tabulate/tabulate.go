@@ -69,14 +69,54 @@ func New(rules Rules) *Tabulator {
 	if err := rules.Validate(); err != nil {
 		panic(err)
 	}
-	t := &Tabulator{rank: make([]int, len(sources)), elections: map[string]*election{}}
-	for i := range t.rank {
-		t.rank[i] = -1
+	return &Tabulator{rank: rankOf(rules), elections: map[string]*election{}}
+}
+
+// rankOf returns, per source index, the source's position in valid rules'
+// Rank, or -1.
+func rankOf(rules Rules) []int {
+	rank := make([]int, len(sources))
+	for i := range rank {
+		rank[i] = -1
 	}
 	for pos, s := range rules.Rank {
-		t.rank[sourceIndex(s)] = pos
+		rank[sourceIndex(s)] = pos
 	}
-	return t
+	return rank
+}
+
+// SetRules gives one election rules of its own, in place of the
+// Tabulator's (an election may trust its sources in another order), and
+// recomputes its reconciled view; readers see the view before or after,
+// never between. It costs one pass over the election's stations: call it
+// when the election is added. Errors: ENOTFOUND for an unknown election;
+// EINVALID for invalid rules (nothing changes).
+func (t *Tabulator) SetRules(election string, rules Rules) error {
+	if err := rules.Validate(); err != nil {
+		return err
+	}
+	el, err := t.election(election)
+	if err != nil {
+		return err
+	}
+	el.mu.Lock()
+	defer el.mu.Unlock()
+	el.rank = rankOf(rules)
+	reg := el.stations.registered
+	for _, cs := range el.contests {
+		rows := cs.views[reconciledView]
+		if rows == nil {
+			continue // no submission yet: nothing to recompute
+		}
+		clear(rows)
+		d := el.delta[cs.aggWidth : 2*cs.aggWidth]
+		for i := range int32(len(reg)) {
+			clear(d)
+			cs.contributeOutcome(d, cs.reconcile(i, el.rank), reg[i], +1)
+			el.propagate(cs, reconciledView, i, d)
+		}
+	}
+	return nil
 }
 
 // AddElection adds an election with its stations, in creation order. The
@@ -99,7 +139,12 @@ func (t *Tabulator) AddElection(e *actas.Election, stations []actas.Station) err
 	}
 	// Build outside the lock: it takes a while for a large election and
 	// readers of other elections must not wait.
-	el, err := newElection(e, stations, t.rank)
+	rank := t.rank
+	if len(e.Rules) > 0 {
+		// The election's own ranking of sources (actas.Election.Rules).
+		rank = rankOf(Rules{Rank: e.Rules})
+	}
+	el, err := newElection(e, stations, rank)
 	if err != nil {
 		return err
 	}
@@ -153,10 +198,25 @@ func (t *Tabulator) Sources(election string) []actas.Source {
 	return out
 }
 
-// MaxSeq returns the highest Seq added to the election, 0 when none: a
-// caller that replayed the store up to it can catch up from there. Errors:
-// ENOTFOUND.
+// MaxSeq returns the highest log index the election's tabulation counts:
+// of a submission (Add) or a decision (Decide); 0 when none. It grows
+// whenever results change, so it versions them. Errors: ENOTFOUND.
 func (t *Tabulator) MaxSeq(election string) (int64, error) {
+	el, err := t.election(election)
+	if err != nil {
+		return 0, err
+	}
+	el.mu.RLock()
+	defer el.mu.RUnlock()
+	return max(el.maxSeq, el.maxDecision), nil
+}
+
+// SubmissionSeq returns the highest Seq of a submission added to the
+// election, 0 when none: a caller that replayed the store's submissions up
+// to it can catch up from there (CatchUp). Decisions are recorded apart
+// and may come later in the log than submissions not yet added, so MaxSeq
+// is not that point. Errors: ENOTFOUND.
+func (t *Tabulator) SubmissionSeq(election string) (int64, error) {
 	el, err := t.election(election)
 	if err != nil {
 		return 0, err
@@ -200,10 +260,10 @@ func Load(ctx context.Context, store Reader, rules Rules) (*Tabulator, error) {
 }
 
 // CatchUp adds the election's stored submissions whose Seq is above after,
-// in Seq order, skipping those already tabulated. Pass MaxSeq when the
+// in Seq order, skipping those already tabulated. Pass SubmissionSeq when the
 // store makes Seqs visible in order (SQLite); a store whose transactions
 // may commit Seqs out of order (PostgreSQL sequences) needs an earlier
-// point, such as the MaxSeq of the previous catch-up.
+// point, such as the SubmissionSeq of the previous catch-up.
 func (t *Tabulator) CatchUp(ctx context.Context, store Reader, election string, after int64) error {
 	if _, err := t.election(election); err != nil {
 		return err

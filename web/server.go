@@ -262,6 +262,10 @@ func (s *Server) routes(static http.Handler) *http.ServeMux {
 	mux.Handle("POST /api/v1/elections/{election}/evidence", s.crossOrigin(http.HandlerFunc(s.apiUpload)))
 	mux.HandleFunc("GET /e/{election}/submit", s.handleForm) // per account: never cached (form.go)
 	mux.HandleFunc("GET /e/{election}/sw.js", s.handleWorker)
+	mux.HandleFunc("GET /e/{election}/key", s.handleKeyPage) // per account: never cached (key.go)
+	mux.Handle("POST /e/{election}/key", s.crossOrigin(http.HandlerFunc(s.handleKey)))
+	mux.HandleFunc("GET /e/{election}/review", s.handleReviewPage) // per account: never cached (review.go)
+	mux.Handle("POST /e/{election}/review", s.crossOrigin(http.HandlerFunc(s.handleDecide)))
 	mux.Handle("POST /api/v1/elections/{election}/snapshots", s.crossOrigin(http.HandlerFunc(s.apiSnapshot)))
 	mux.HandleFunc("GET /api/v1/elections/{election}/turnout", s.apiTurnout)
 

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/review"
 )
 
 // maxCodeLen bounds a station code taken from a URL.
@@ -21,6 +22,7 @@ type stationData struct {
 	e        *election
 	st       actas.Station
 	contests []*stationContest
+	history  *review.History // keyings and decisions (package internal/review)
 }
 
 type stationContest struct {
@@ -53,6 +55,9 @@ func (s *Server) loadStation(ctx context.Context, e *election, code string) (*st
 				sc.subs = append(sc.subs, sub)
 			}
 		}
+	}
+	if d.history, err = review.StationHistory(ctx, s.store, e.ID, code); err != nil {
+		return nil, fmt.Errorf("review of station %s: %w", clip(code), err)
 	}
 	return d, nil
 }
@@ -169,6 +174,23 @@ type stationContestView struct {
 	Differs    []string // names of columns in which the sheets differ
 	Subs       []subView
 	Download   string
+
+	// Double entry and review (internal/review): how many keyings were
+	// made, how many verify the current witness sheet, and decisions,
+	// latest first. People appear by account id only.
+	Keyings   int
+	Verified  int
+	Decisions []decisionView
+}
+
+type decisionView struct {
+	Verdict string
+	Reason  string
+	When    string
+	Account string
+	Index   string
+	LogHref string
+	Stale   bool // a submission came after it: the rules apply again
 }
 
 type compareCol struct {
@@ -229,6 +251,7 @@ func (s *Server) stationView(r *http.Request, l *locale, d *stationData) *statio
 		}
 		cv := compare(l, d.e, sc)
 		cv.Download = withQuery(r.URL.EscapedPath(), q)
+		reviewView(l, d.e, sc, d.history, cv)
 		v.Contests = append(v.Contests, cv)
 	}
 	return v
@@ -340,4 +363,36 @@ func evidenceKind(k string) string {
 		return k
 	}
 	return "other"
+}
+
+// reviewView adds a contest's keyings and decisions to its view.
+func reviewView(l *locale, e *election, sc *stationContest, h *review.History, cv *stationContestView) {
+	if h == nil {
+		return
+	}
+	var newest int64
+	for _, sub := range sc.subs {
+		newest = max(newest, sub.Seq)
+		if sub.Source == actas.Witness && sc.res.Current[actas.Witness] == sub.Seq {
+			cv.Verified = len(h.Verified(sub.Seq, sub.Submitter))
+		}
+	}
+	for _, k := range h.Keyings {
+		if k.Contest == sc.c.ID {
+			cv.Keyings++
+		}
+	}
+	for i := len(h.Decisions) - 1; i >= 0; i-- {
+		d := h.Decisions[i]
+		if d.Contest != sc.c.ID {
+			continue
+		}
+		verdict := l.t("verdict." + string(d.Verdict))
+		if d.Verdict == review.Accept {
+			verdict = l.t("review.accept", l.sourceName(d.Source), itoa(d.Accepted))
+		}
+		cv.Decisions = append(cv.Decisions, decisionView{Verdict: verdict, Reason: d.Reason,
+			When: d.Time.In(e.loc).Format("2006-01-02 15:04:05 MST"), Account: d.Account,
+			Index: itoa(d.Index), LogHref: entryURL(e.ID, d.Index), Stale: newest > d.Index})
+	}
 }

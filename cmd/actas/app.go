@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/review"
 	"github.com/actasproject/actas/postgres"
 	"github.com/actasproject/actas/sheetio"
 	"github.com/actasproject/actas/sqlite"
@@ -108,9 +109,23 @@ func pickElection(ctx context.Context, store actas.Store, id string) (*actas.Ele
 }
 
 // loadResults builds the in-memory tabulation of every election in the
-// store by replaying its submissions in order.
+// store by replaying its submissions in order, then the coordinators'
+// decisions (package review).
 func loadResults(ctx context.Context, store actas.Store) (*tabulate.Tabulator, error) {
-	return tabulate.Load(ctx, store, tabulate.DefaultRules())
+	tab, err := tabulate.Load(ctx, store, tabulate.DefaultRules())
+	if err != nil {
+		return nil, err
+	}
+	elections, err := store.Elections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range elections {
+		if err := review.ApplyAll(ctx, store, tab, e.ID); err != nil {
+			return nil, err
+		}
+	}
+	return tab, nil
 }
 
 // flagSheets sets each submission's Flags (see sheetFlags). Errors:

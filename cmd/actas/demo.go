@@ -83,7 +83,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	sg := newSigner()
 	go sg.run(ctx, logger, store, key, 2*time.Second)
 	go follow(ctx, logger, store, tab, 2*time.Second)
-	return serveUntilDone(ctx, env, logger, store, tab, key.vkey, *addr, banner, sg)
+	return serveUntilDone(ctx, env, logger, store, tab, key.vkey, *addr, banner, sg, 0)
 }
 
 // loadDataset stores a whole dataset in a new election and returns its

@@ -88,7 +88,8 @@ func (s *childServer) start(tb testing.TB) {
 	fmt.Fprintf(s.out, "--- start %d\n", s.starts)
 	// Checkpoints every 200ms: most submissions are answered with a
 	// receipt, and a kill often lands between storing and answering.
-	cmd := exec.Command(s.bin, append([]string{"serve", "--db", s.db, "--addr", s.addr, "--checkpoint-every", "200ms"}, s.extra...)...)
+	// One token sends every submission: no per-account limit here.
+	cmd := exec.Command(s.bin, append([]string{"serve", "--db", s.db, "--addr", s.addr, "--checkpoint-every", "200ms", "--write-rate", "-1"}, s.extra...)...)
 	cmd.Stdout, cmd.Stderr = s.out, s.out
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("start actas serve: %v", err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/review"
 	"github.com/actasproject/actas/tabulate"
 	"github.com/actasproject/actas/web"
 )
@@ -25,6 +26,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	keyFile := flags.String("key", "", keyFlagUsage)
 	logKey := flags.String("log-key", "", "the log's verifier key, to show when this server does not hold the signing key")
 	every := flags.Duration("checkpoint-every", 2*time.Second, "how often to sign a checkpoint of a log that grew")
+	writeRate := flags.Float64("write-rate", 0, "writes (sheets, turnout counts, photos) each account may send per second, in bursts of 100 (0: 10; negative: no limit)")
 	if err := parseNoArgs(flags, args); err != nil {
 		return err
 	}
@@ -64,7 +66,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		where, _ := keyLocation(env, dbPath, *keyFile)
 		logger.Warn("no log signing key: serving the log without signing checkpoints; they come from whoever holds the key", "looked in", where)
 	}
-	return serveUntilDone(ctx, env, logger, store, tab, vkey, *addr, "", sg)
+	return serveUntilDone(ctx, env, logger, store, tab, vkey, *addr, "", sg, *writeRate)
 }
 
 // servedVerifierKey is the verifier key the portal shows: the signing
@@ -87,8 +89,8 @@ func servedVerifierKey(key *signingKey, flagValue string) (string, error) {
 }
 
 // serveUntilDone serves the portal until ctx ends, printing its URL.
-func serveUntilDone(ctx context.Context, env *Env, logger *slog.Logger, store actas.Store, results actas.ResultService, logKey, addr, banner string, sg *signer) error {
-	cfg := web.Config{Store: store, Results: results, Logger: logger, Version: version, LogKey: logKey}
+func serveUntilDone(ctx context.Context, env *Env, logger *slog.Logger, store actas.Store, results actas.ResultService, logKey, addr, banner string, sg *signer, writeRate float64) error {
+	cfg := web.Config{Store: store, Results: results, Logger: logger, Version: version, LogKey: logKey, WriteRate: writeRate}
 	if sg != nil {
 		cfg.Nudge = sg.Nudge
 	}
@@ -125,9 +127,10 @@ func serveUntilDone(ctx context.Context, env *Env, logger *slog.Logger, store ac
 }
 
 // follow brings into the tabulation what other processes store (an
-// `actas import` while the portal runs). One SQLite writer commits Seqs in
-// order, so asking for everything after the highest Seq tabulated misses
-// nothing.
+// `actas import` while the portal runs, a coordinator's decision taken on
+// another instance). One SQLite writer commits Seqs in order, so asking for
+// every submission after the highest Seq tabulated misses nothing;
+// decisions are few and read whole, those tabulated already skipped.
 func follow(ctx context.Context, logger *slog.Logger, store actas.Store, tab *tabulate.Tabulator, every time.Duration) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
@@ -154,9 +157,13 @@ func follow(ctx context.Context, logger *slog.Logger, store actas.Store, tab *ta
 				}
 				logger.Info("new election", "election", e.ID)
 			}
-			seq, err := tab.MaxSeq(e.ID)
+			seq, err := tab.SubmissionSeq(e.ID)
 			if err == nil {
 				err = tab.CatchUp(ctx, store, e.ID, seq)
+			}
+			if err == nil {
+				// After the submissions: a decision applies to them.
+				err = review.ApplyAll(ctx, store, tab, e.ID)
 			}
 			if err != nil && ctx.Err() == nil {
 				logger.Warn("follow: catch up", "election", e.ID, "err", err)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/review"
 	"github.com/actasproject/actas/tabulate"
 	"github.com/actasproject/actas/translog"
 	formatslog "github.com/transparency-dev/formats/log"
@@ -665,6 +666,16 @@ func (v *logVerifier) checkEntry(i int64, pe *translog.Entry, e *actas.Election,
 		if count && *tab != nil {
 			if err := (*tab).Add(s); err != nil {
 				return "it cannot be tabulated: " + why(err)
+			}
+		}
+	case translog.KindRecord:
+		// A coordinator's decision changes the reconciled view the portal
+		// serves: the recount applies it too.
+		if count && *tab != nil {
+			rec := *pe.Record
+			rec.Index = i
+			if err := review.Apply(*tab, pe.Election, &rec); err != nil && actas.ErrorCode(err) != actas.ECONFLICT {
+				return "its decision cannot be applied: " + why(err)
 			}
 		}
 	}
