@@ -241,6 +241,73 @@ func TestWitnessFormInBrowser(t *testing.T) {
 		}
 	})
 
+	// The rest of the witness network, on the same phone: a keyer verifies
+	// the witness's sheet from its photo alone, a differing entry of
+	// another station goes to the coordinator, whose decision the public
+	// station page shows.
+	t.Run("a keyer's independent entry verifies the witness's sheet", func(t *testing.T) {
+		// The tabulation learns what the API stored, as `actas serve`'s
+		// follow does.
+		seq, err := af.Tab.SubmissionSeq(hmID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := af.Tab.CatchUp(t.Context(), af.Store, hmID, seq); err != nil {
+			t.Fatal(err)
+		}
+		webtest.Do(t, ctx, "the witness hands the phone on", signOutAll())
+		signInAt(t, ctx, base+keyURL(hmID), storetest.MustIssueCode(t, af.Store, af.accounts["keyer"].ID), "Key a tally sheet")
+		// The oldest sheet with a photo comes first: 0101's, keyed with
+		// other numbers than its witness typed.
+		if got := webtest.Eval[string](t, ctx, `document.querySelector("#key-station").textContent`); got != "Station "+hmConflict {
+			t.Fatalf("first sheet to key: %q", got)
+		}
+		webtest.Do(t, ctx, "key 0101 differently", webtest.WaitFor(photoShown(".photos")),
+			keyIn([3]string{"690", "310", "20"}, "5", "5", "1030"),
+			webtest.WaitFor(`document.querySelector("#key-done") && document.querySelector("#key-done").textContent.includes("Sent to review")`))
+		if got := webtest.Eval[string](t, ctx, `document.querySelector("#key-station").textContent`); got != "Station 0401" {
+			t.Fatalf("next sheet to key: %q, want the witness's 0401", got)
+		}
+		if webtest.Eval[bool](t, ctx, `document.body.textContent.includes("315")`) {
+			t.Fatal("the keyer's page shows the witness's ballots")
+		}
+		webtest.Do(t, ctx, "key 0401 as the photo reads", webtest.WaitFor(photoShown(".photos")),
+			keyIn([3]string{"110", "200", "3"}, "1", "1", "315"),
+			webtest.WaitFor(`document.querySelector("#key-done") && document.querySelector("#key-done").textContent.includes("Verified")`))
+		webtest.Do(t, ctx, "the station page says so", chromedp.Navigate(base+stationURL(hmID, "0401")),
+			webtest.HeadingIs("Station 0401"),
+			webtest.WaitFor(`document.body.textContent.includes("verified by an independent entry")`))
+	})
+
+	t.Run("the differing entry is in the coordinator's queue, whose decision the station page shows", func(t *testing.T) {
+		coordinator := af.accounts["coordinator of Zulia"]
+		item := `section[data-station="` + hmConflict + `"]`
+		webtest.Do(t, ctx, "the keyer hands the phone on", signOutAll())
+		signInAt(t, ctx, base+reviewURL(hmID), storetest.MustIssueCode(t, af.Store, coordinator.ID), "Review queue")
+		webtest.Do(t, ctx, "see 0101's photo and entries", webtest.WaitFor(photoShown(item)))
+		w0101 := MustStation(t, af, hmConflict).Current[actas.Witness]
+		reason := "The photo reads 700 and 300, as the witness typed."
+		webtest.Do(t, ctx, "accept the witness's sheet",
+			chromedp.Click(chromedp.CSS(item+` input[value="accept:`+itoa(w0101)+`"]`)),
+			chromedp.SendKeys(chromedp.CSS(item+" textarea"), reason),
+			chromedp.Click(chromedp.CSS(item+" form.decide button")),
+			webtest.HeadingIs("Station "+hmConflict))
+		if got := webtest.Eval[string](t, ctx, `document.querySelector("#review-president").textContent`); !strings.Contains(got, reason) {
+			t.Errorf("the station page's review says %q, without the decision's reason", got)
+		}
+		// The witness signs in again for what follows.
+		code, err := af.Store.IssueCode(t.Context(), witness.ID, time.Now().Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		webtest.Do(t, ctx, "the witness takes the phone back", signOutAll(),
+			chromedp.Navigate(base+formURL(hmID)), webtest.HeadingIs("Sign in"),
+			chromedp.SendKeys(chromedp.CSS("#signin-code"), code),
+			chromedp.Click(chromedp.CSS(`form.signin button`)),
+			webtest.HeadingIs("Send a tally sheet"),
+			webtest.WaitFor(`document.documentElement.dataset.ready === "true"`))
+	})
+
 	t.Run("the form opens without a connection", func(t *testing.T) {
 		webtest.Do(t, ctx, "reopen the form offline", chromedp.Navigate(base+formURL(hmID)),
 			webtest.WaitFor(`document.documentElement.dataset.ready === "true"`),
