@@ -12,13 +12,20 @@ import (
 )
 
 func runExport(ctx context.Context, env *Env, args []string) error {
-	flags := newFlagSet(env, "export", "--format stations-csv|openelections|nist [--db DB] [--source S] [--contest C] [--out FILE]",
+	// The static copy of the portal is its own command with its own flags.
+	for i, a := range args {
+		if a == "--static" || a == "-static" {
+			return runExportStatic(ctx, env, append(args[:i:i], args[i+1:]...))
+		}
+	}
+	flags := newFlagSet(env, "export", "--format stations-csv|openelections|nist [--db DB] [--source S] [--contest C] [--out FILE]   |   --static --dir DIR --base-url URL [--db DB]",
 		"Writes the election's per-station results as open data (docs/files.md, \"Open data exports\"):\n"+
 			"  stations-csv    one row per station, contest and source (every source and the reconciled\n"+
 			"                  view unless --source names one)\n"+
 			"  openelections   OpenElections long CSV: one row per station and choice (--source, default official)\n"+
 			"  nist            NIST SP 1500-100 v2 JSON, precinct-level (--source, default official)\n"+
-			"Every contest is written unless --contest names one. Without --out the file goes to stdout.")
+			"Every contest is written unless --contest names one. Without --out the file goes to stdout.\n"+
+			"With --static it writes the whole public portal as files instead (actas export --static -h).")
 	db := flags.String("db", "", dbUsage)
 	electionID := flags.String("election", "", electionUsage)
 	format := flags.String("format", "", "stations-csv, openelections or nist (required)")

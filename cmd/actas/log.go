@@ -209,7 +209,7 @@ func runLogCheckReceipt(ctx context.Context, env *Env, args []string) error {
 	var src logSource
 	switch {
 	case *rawURL != "":
-		if src, err = newURLSource(*rawURL); err != nil {
+		if src, err = portalSource(ctx, *rawURL); err != nil {
 			return err
 		}
 	case *db != "":

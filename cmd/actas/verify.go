@@ -59,7 +59,8 @@ func runLogVerify(ctx context.Context, env *Env, args []string) error {
 	var src logSource
 	state := *statePath
 	if *rawURL != "" {
-		u, err := newURLSource(*rawURL)
+		// A live portal, or a static copy of one (actas export --static).
+		u, err := portalSource(ctx, *rawURL)
 		if err != nil {
 			return err
 		}
