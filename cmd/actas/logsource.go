@@ -644,6 +644,14 @@ func parseResultsCSV(b []byte) ([]*actas.AreaDocument, error) {
 		a.Ballots, a.Blank, a.Null, a.Voters = num("ballots"), num("blank"), num("null"), num("voters")
 		a.VotersStations = -1
 		a.Flagged, a.Agreed, a.Single, a.Conflict = num("flagged"), num("agreed"), num("single"), num("conflict")
+		// The figures derived from the counts are served too, and what a
+		// reader sees: they are compared like the counts.
+		a.Valid = num("valid")
+		if t, e := strconv.ParseFloat(rec[col["turnout"]], 64); e != nil && err == nil {
+			err = actas.Errorf(actas.EINVALID, "results CSV line %d: turnout %q is not a number", line, rec[col["turnout"]])
+		} else {
+			a.Turnout = t
+		}
 		for _, i := range choices {
 			a.Votes[head[i]] = num(head[i])
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -1042,6 +1043,9 @@ func firstField(choices []string, a, b *actas.AreaDocument) (field string, x, y 
 		{"blank", a.Blank, b.Blank},
 		{"null", a.Null, b.Null},
 		{"voters", a.Voters, b.Voters},
+		{"valid", a.Valid, b.Valid},
+		// Turnout in millionths: the results CSV states it to 6 decimals.
+		{"turnout (millionths)", int64(math.Round(a.Turnout * 1e6)), int64(math.Round(b.Turnout * 1e6))},
 
 		{"flagged", a.Flagged, b.Flagged},
 		{"agreed", a.Agreed, b.Agreed},
