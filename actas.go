@@ -41,6 +41,11 @@ type Election struct {
 	// official (the view checks the official result, so it must not
 	// prefer it). omitempty keeps existing log entries 0 unchanged.
 	Rules []Source `json:"rules,omitempty"`
+	// IncidentCategories are the ids of the categories witnesses and
+	// coordinators file incidents under. Empty means
+	// DefaultIncidentCategories. omitempty keeps existing log entries 0
+	// unchanged.
+	IncidentCategories []string `json:"incident_categories,omitempty"`
 }
 
 // DefaultSecondsPerVoter is deliberately fast (Venezuela's CNE assumes 40 s
@@ -160,6 +165,9 @@ func (e *Election) Validate() error {
 		if slices.Contains(e.Rules[:i], src) {
 			return Errorf(EINVALID, "election %s: rules names source %s twice", e.ID, src)
 		}
+	}
+	if err := e.validateIncidentCategories(); err != nil {
+		return err
 	}
 	if len(e.Levels) == 0 {
 		return Errorf(EINVALID, "election %s: levels is empty; name at least one level of the geography", e.ID)

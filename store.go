@@ -328,5 +328,6 @@ type Store interface {
 	EvidenceStore
 	AccountStore
 	RecordStore
+	IncidentStore
 	Close() error
 }

@@ -76,6 +76,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("accounts", func(t *testing.T) { testAccounts(t, b) })
 	t.Run("idempotency keys", func(t *testing.T) { testIdempotency(t, b) })
 	t.Run("records", func(t *testing.T) { testRecords(t, b) })
+	t.Run("incidents", func(t *testing.T) { testIncidents(t, b) })
 }
 
 // handle closes its store once, whether the test or the cleanup asks first.

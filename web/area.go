@@ -135,6 +135,10 @@ func (s *Server) handleArea(w http.ResponseWriter, r *http.Request) {
 	}
 	pg := s.newPage(r, l, e)
 	body := s.areaView(r, l, d, p)
+	if body.Incidents, err = s.areaIncidents(r.Context(), l, e, path); err != nil {
+		s.pageError(w, r, l, e, err)
+		return
+	}
 	pg.Title = body.Title
 	pg.API = withQuery(apiAreaURL(e.ID, path), p.keep())
 	pg.Body = body
@@ -259,7 +263,8 @@ type areaView struct {
 	Areas        *areasView    // child areas, except at the lowest level
 	Stations     *stationsView // at the lowest level
 	HasBulletins bool
-	Consistency  string // on the national overview: the consistency page
+	Consistency  string           // on the national overview: the consistency page
+	Incidents    *incidentSummary // published incidents of the area (incident.go)
 }
 
 type summaryView struct {

@@ -59,6 +59,19 @@ const (
 	actReview action = "review"
 	// actManage creates and disables accounts of the election.
 	actManage action = "manage"
+	// actAuditRun draws an audit's rounds and computes its risk.
+	actAuditRun action = "run audits"
+	// actAuditCount enters a hand count of a station an audit sampled.
+	actAuditCount action = "enter audit hand counts"
+	// actCoverage sees an area's coverage board: its witnesses' contacts
+	// (coverage.go).
+	actCoverage action = "see the coverage board"
+	// actReportIncident reports an incident (incident.go): any account of
+	// the election, at any station or area, since reports are private
+	// until moderated.
+	actReportIncident action = "report incidents"
+	// actModerate publishes or rejects incident reports.
+	actModerate action = "moderate incidents"
 )
 
 // target is what an action applies to: a station (with its area) or an
@@ -72,7 +85,11 @@ type target struct {
 // do act in election on t. The public (a nil account) may write nothing;
 // an admin may do everything in its own election; a coordinator may submit
 // and review for stations within the areas of its scope; a witness may
-// submit for the stations of its scope only; a keyer may only type entries.
+// submit for the stations of its scope only; a keyer may only type entries
+// and audit hand counts. A coordinator may also enter audit hand counts within
+// its scope; only an admin runs audits (draws rounds, computes the risk).
+// Any account of the election may report an incident anywhere in it;
+// coordinators moderate those within their areas.
 // Errors: EUNAUTHORIZED without an account; EFORBIDDEN otherwise.
 func authorize(a *actas.Account, act action, election string, t target) error {
 	if a == nil {
@@ -84,11 +101,14 @@ func authorize(a *actas.Account, act action, election string, t target) error {
 	if a.Disabled || a.Election != election {
 		return actas.Errorf(actas.EFORBIDDEN, "this account does not belong to election %s", clip(election))
 	}
+	if act == actReportIncident {
+		return nil
+	}
 	switch a.Role {
 	case actas.RoleAdmin:
 		return nil
 	case actas.RoleCoordinator:
-		if (act == actSubmit || act == actReview) && (t.Station != "" || t.Area != "") && withinAreas(t.Area, a.Scope) {
+		if (act == actSubmit || act == actReview || act == actAuditCount || act == actCoverage || act == actModerate) && (t.Station != "" || t.Area != "") && withinAreas(t.Area, a.Scope) {
 			return nil
 		}
 	case actas.RoleWitness:
@@ -96,7 +116,7 @@ func authorize(a *actas.Account, act action, election string, t target) error {
 			return nil
 		}
 	case actas.RoleKeyer:
-		if act == actKey {
+		if act == actKey || act == actAuditCount {
 			return nil
 		}
 	}

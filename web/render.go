@@ -24,7 +24,8 @@ var staticFS embed.FS
 
 // pageNames are the page templates; each is parsed with layout.html and
 // partials.html, once per language, when the server is built.
-var pageNames = []string{"index", "area", "station", "search", "error", "log", "entry", "consistency", "signin", "submit", "key", "review"}
+var pageNames = []string{"index", "area", "station", "search", "error", "log", "entry", "consistency", "signin", "submit", "key", "review", "coverage",
+	"audits", "audit", "audit-count", "audit-round", "incident-new", "incident-review", "incidents"}
 
 // parseTemplates parses every page for every language, binding the
 // language's translation and number functions, so a request only executes.

@@ -125,6 +125,8 @@ type Server struct {
 	writes limiters    // writes per account (auth.go)
 	nudge  func(election string)
 
+	coverage coverageCache // station → witnesses, per election (coverage.go)
+
 	bgCtx    context.Context // background work (official totals reloads)
 	bgCancel context.CancelFunc
 	bg       sync.WaitGroup
@@ -251,6 +253,10 @@ func (s *Server) routes(static http.Handler) *http.ServeMux {
 	mux.HandleFunc("GET /e/{election}/consistency", s.handleConsistencyPage) // its reports are kept per results version (consistency.go)
 	mux.HandleFunc("GET /e/{election}/log", s.handleLog)
 	mux.HandleFunc("GET /e/{election}/log/{index}", s.handleEntry)
+	mux.HandleFunc("GET /e/{election}/audits", s.handleAudits) // audits (audit.go): not in the page cache, their records do not change the results
+	mux.HandleFunc("GET /e/{election}/audits/{id}", s.handleAudit)
+	mux.HandleFunc("GET /e/{election}/audits/{id}/{file}", s.handleAuditFile)
+	mux.HandleFunc("GET /e/{election}/audits/{id}/rounds/{round}", s.handleAuditRound)
 	mux.HandleFunc("GET /evidence/{election}/{sha256}", s.handleEvidence) // not cached: files are large, and cached by browsers
 	mux.Handle("GET /static/", static)
 	mux.HandleFunc("GET /", s.handleNotFound)
@@ -266,8 +272,20 @@ func (s *Server) routes(static http.Handler) *http.ServeMux {
 	mux.Handle("POST /e/{election}/key", s.crossOrigin(http.HandlerFunc(s.handleKey)))
 	mux.HandleFunc("GET /e/{election}/review", s.handleReviewPage) // per account: never cached (review.go)
 	mux.Handle("POST /e/{election}/review", s.crossOrigin(http.HandlerFunc(s.handleDecide)))
+	mux.Handle("POST /e/{election}/audits/{id}/draw", s.crossOrigin(http.HandlerFunc(s.handleAuditDraw)))
+	mux.Handle("POST /e/{election}/audits/{id}/risk", s.crossOrigin(http.HandlerFunc(s.handleAuditRisk)))
+	mux.HandleFunc("GET /e/{election}/audits/{id}/count", s.handleAuditCountPage) // per account: never cached
+	mux.Handle("POST /e/{election}/audits/{id}/count", s.crossOrigin(http.HandlerFunc(s.handleAuditCount)))
 	mux.Handle("POST /api/v1/elections/{election}/snapshots", s.crossOrigin(http.HandlerFunc(s.apiSnapshot)))
 	mux.HandleFunc("GET /api/v1/elections/{election}/turnout", s.apiTurnout)
+	mux.HandleFunc("GET /e/{election}/coverage", s.handleCoverage)             // per account, with contacts: never cached (coverage.go)
+	mux.HandleFunc("GET /api/v1/elections/{election}/coverage", s.apiCoverage) // the same, in JSON
+	mux.HandleFunc("GET /e/{election}/incidents/new", s.handleIncidentForm)    // per account: never cached (incident.go)
+	mux.Handle("POST /e/{election}/incidents/new", s.crossOrigin(http.HandlerFunc(s.handleReportIncident)))
+	mux.HandleFunc("GET /e/{election}/incidents/review", s.handleIncidentReview)
+	mux.Handle("POST /e/{election}/incidents/review", s.crossOrigin(http.HandlerFunc(s.handleModerate)))
+	mux.HandleFunc("GET /e/{election}/incidents", s.handleIncidents)             // published only; not cached, moderation does not change the results version
+	mux.HandleFunc("GET /api/v1/elections/{election}/incidents", s.apiIncidents) // the same, in JSON
 
 	mux.HandleFunc("GET /api/v1/elections", s.apiElections)
 	mux.HandleFunc("GET /api/v1/elections/{election}", s.cached(s.apiElection))
@@ -278,6 +296,7 @@ func (s *Server) routes(static http.Handler) *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/elections/{election}/stations.csv", s.apiStationsCSV)
 	mux.HandleFunc("GET /api/v1/elections/{election}/export/{format}", s.apiExport) // open data (export.go): streamed, not cached
 	mux.HandleFunc("GET /api/v1/elections/{election}/consistency", s.apiConsistencyReport)
+	mux.HandleFunc("GET /api/v1/elections/{election}/audits/{id}", s.apiAudit)
 	mux.HandleFunc("GET /api/", s.apiNotFound)
 
 	// The transparency log (log.go): not cached, it changes with every entry.

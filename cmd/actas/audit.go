@@ -135,50 +135,11 @@ func runAuditDraw(ctx context.Context, env *Env, args []string) error {
 }
 
 // distinct returns the stations of draws, each once, in order.
-func distinct(draws []audit.Draw) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, d := range draws {
-		if !seen[d.ID] {
-			seen[d.ID] = true
-			out = append(out, d.ID)
-		}
-	}
-	return out
-}
+func distinct(draws []audit.Draw) []string { return audits.Distinct(draws) }
 
-// writeSampleList writes the stations of draws to hand count: one row per
-// station with the times drawn, its tickets and the reported counts, which
-// the hand count is compared with.
+// writeSampleList writes the stations of draws to hand count (audits.WriteSampleList).
 func writeSampleList(w io.Writer, st *audits.State, draws []audit.Draw) error {
-	cw := csv.NewWriter(w)
-	choices := st.Contest.ChoiceIDs()
-	cw.Write(append([]string{"station", "times", "tickets", "reported_ballots"}, prefixed("reported_", choices)...))
-	for _, id := range distinct(draws) {
-		var tickets []string
-		for _, d := range draws {
-			if d.ID == id {
-				tickets = append(tickets, d.Ticket)
-			}
-		}
-		p, _ := st.Audit.Lookup(id)
-		b := st.Audit.Batch(p)
-		row := []string{id, strconv.Itoa(len(tickets)), strings.Join(tickets, " "), strconv.FormatInt(b.Ballots, 10)}
-		for _, v := range b.Votes {
-			row = append(row, strconv.FormatInt(v, 10))
-		}
-		cw.Write(row)
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-func prefixed(p string, ids []string) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = p + id
-	}
-	return out
+	return audits.WriteSampleList(w, st, draws)
 }
 
 func runAuditCount(ctx context.Context, env *Env, args []string) error {
@@ -306,67 +267,15 @@ func runAuditShow(ctx context.Context, env *Env, args []string) error {
 	return showAudit(env, st, *format)
 }
 
-// auditView is an audit as `actas audit show --format json` and the API
-// give it.
-type auditView struct {
-	ID        string           `json:"id"`
-	Election  string           `json:"election"`
-	Setup     audits.SetupBody `json:"setup"`
-	SetupAt   int64            `json:"setup_log_index"`
-	U         float64          `json:"u"`
-	Margins   []audit.Margin   `json:"margins"`
-	Rounds    []audits.Round   `json:"rounds"`
-	Stations  []stationCount   `json:"stations"`
-	Risks     []audits.Risk    `json:"risks"`
-	Finished  bool             `json:"finished"`
-	Recompute string           `json:"recompute"`
-}
+// auditView is an audit as `actas audit show --format json` and the web's
+// API give it (audits.View).
+type auditView = audits.View
 
-type stationCount struct {
-	Station  string            `json:"station"`
-	Times    int               `json:"times"`
-	Status   audits.Status     `json:"status"`
-	Reported audit.Batch       `json:"reported"`
-	Hand     *audits.CountBody `json:"hand,omitempty"`
-}
-
-func newAuditView(st *audits.State) *auditView {
-	v := &auditView{ID: st.ID, Election: st.Election.ID, Setup: st.Setup, SetupAt: st.SetupAt, U: st.Audit.U(),
-		Margins: st.Audit.Margins(), Rounds: st.Rounds, Risks: st.Risks, Finished: st.Finished(),
-		Recompute: RecomputeCommand(st)}
-	draws := st.Draws()
-	for _, id := range st.Sampled() {
-		times := 0
-		for _, d := range draws {
-			if d.ID == id {
-				times++
-			}
-		}
-		p, _ := st.Audit.Lookup(id)
-		c, status := st.HandCount(id)
-		sc := stationCount{Station: id, Times: times, Status: status, Reported: *st.Audit.Batch(p)}
-		if status == audits.Agreed {
-			sc.Hand = &c
-		}
-		v.Stations = append(v.Stations, sc)
-	}
-	return v
-}
+func newAuditView(st *audits.State) *auditView { return audits.NewView(st) }
 
 // RecomputeCommand is the command that recomputes the audit's sample and
 // risk from its public files.
-func RecomputeCommand(st *audits.State) string {
-	sizes := make([]string, len(st.Rounds))
-	for i, r := range st.Rounds {
-		sizes[i] = strconv.Itoa(len(r.Draws))
-	}
-	cmd := fmt.Sprintf("actas audit compute --batches batches.csv --seed %s --risk-limit %d --winners %s",
-		st.Setup.Seed, st.Setup.RiskLimit, strings.Join(st.Setup.Winners, ","))
-	if len(sizes) > 0 {
-		cmd += " --rounds " + strings.Join(sizes, ",") + " --counts counts.csv"
-	}
-	return cmd
-}
+func RecomputeCommand(st *audits.State) string { return audits.RecomputeCommand(st) }
 
 func showAudit(env *Env, st *audits.State, format string) error {
 	v := newAuditView(st)
