@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/storeutil"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -228,17 +229,6 @@ func activeAccount(ctx context.Context, tx pgx.Tx, id int64) (*actas.Account, er
 	return a, nil
 }
 
-// checkExpiry checks that expires lies in (now, now+MaxCodeValidity].
-func checkExpiry(what string, expires, now time.Time) error {
-	if !expires.After(now) {
-		return actas.Errorf(actas.EINVALID, "%s: expiry %s is not in the future", what, expires.UTC().Format(time.RFC3339Nano))
-	}
-	if expires.Sub(now) > actas.MaxCodeValidity {
-		return actas.Errorf(actas.EINVALID, "%s: expiry %s is more than %v away", what, expires.UTC().Format(time.RFC3339Nano), actas.MaxCodeValidity)
-	}
-	return nil
-}
-
 // issue stores a new secret's hash for an active account with insert, whose
 // arguments are the hash, the account and then args, and returns the secret.
 func (db *DB) issue(ctx context.Context, what string, account int64, insert string, args ...any) (string, error) {
@@ -264,7 +254,7 @@ func (db *DB) issue(ctx context.Context, what string, account int64, insert stri
 // expiry is kept to the microsecond, rounded down.
 func (db *DB) IssueCode(ctx context.Context, account int64, expires time.Time) (string, error) {
 	t := time.Now()
-	if err := checkExpiry("sign-in code", expires, t); err != nil {
+	if err := storeutil.CheckExpiry("sign-in code", expires, t); err != nil {
 		return "", err
 	}
 	return db.issue(ctx, "issue sign-in code", account,
@@ -300,7 +290,7 @@ func (db *DB) RedeemCode(ctx context.Context, election, plain string, at time.Ti
 	if err != nil {
 		return nil, fmt.Errorf("postgres: redeem sign-in code: account %d: %w", account, err)
 	}
-	if !sameHash(stored, hash) || used || !at.Before(expires) || a.Disabled || a.Election != election {
+	if !storeutil.SameHash(stored, hash) || used || !at.Before(expires) || a.Disabled || a.Election != election {
 		return nil, noCredential()
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO sign_in_code_uses (code, at) VALUES ($1, $2)`, hash[:], at.UTC()); err != nil {
@@ -318,19 +308,10 @@ func (db *DB) RedeemCode(ctx context.Context, election, plain string, at time.Ti
 	return a, nil
 }
 
-// sameHash compares a stored hash with the one looked up, in constant time.
-func sameHash(stored []byte, h [32]byte) bool {
-	var s [32]byte
-	if copy(s[:], stored) != len(s) || len(stored) != len(s) {
-		return false
-	}
-	return actas.SecretEqual(s, h)
-}
-
 // CreateSession starts a session. See actas.AccountStore.
 func (db *DB) CreateSession(ctx context.Context, account int64, expires time.Time) (string, error) {
 	t := time.Now()
-	if err := checkExpiry("session", expires, t); err != nil {
+	if err := storeutil.CheckExpiry("session", expires, t); err != nil {
 		return "", err
 	}
 	return db.issue(ctx, "create session", account,
@@ -351,7 +332,7 @@ func (db *DB) SessionAccount(ctx context.Context, hash [32]byte, at time.Time) (
 	if err != nil {
 		return nil, fmt.Errorf("postgres: session: %w", err)
 	}
-	if !sameHash(stored, hash) || revoked || !at.Before(expires) {
+	if !storeutil.SameHash(stored, hash) || revoked || !at.Before(expires) {
 		return nil, noCredential()
 	}
 	return db.credentialAccount(ctx, account)
@@ -438,7 +419,7 @@ func (db *DB) TokenAccount(ctx context.Context, hash [32]byte) (*actas.Account, 
 	if err != nil {
 		return nil, fmt.Errorf("postgres: token: %w", err)
 	}
-	if !sameHash(stored, hash) {
+	if !storeutil.SameHash(stored, hash) {
 		return nil, noCredential()
 	}
 	return db.credentialAccount(ctx, account)

@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/logpage"
+	"github.com/actasproject/actas/internal/storeutil"
 	"github.com/actasproject/actas/translog"
 	"github.com/jackc/pgx/v5"
 )
@@ -23,7 +23,7 @@ func (db *DB) CreateElection(ctx context.Context, e *actas.Election, stations []
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	g, err := buildGeography(e, stations)
+	g, err := storeutil.BuildGeography(e, stations)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (db *DB) CreateElection(ctx context.Context, e *actas.Election, stations []
 	encoded := make(chan struct{})
 	go func() {
 		defer close(encoded)
-		entry, entryErr = translog.EncodeElection(e, g.storedStations())
+		entry, entryErr = translog.EncodeElection(e, g.StoredStations())
 	}()
 	defer func() { <-encoded }()
 	tx, err := db.pool.Begin(ctx)
@@ -78,15 +78,15 @@ func (db *DB) CreateElection(ctx context.Context, e *actas.Election, stations []
 		eid, chContest, chPos, chCodes); err != nil {
 		return fmt.Errorf("postgres: create election %s: choices: %w", e.ID, err)
 	}
-	if err := g.insert(ctx, tx, eid); err != nil {
+	if err := insertGeography(ctx, tx, g, eid); err != nil {
 		return fmt.Errorf("postgres: create election %s: %w", e.ID, err)
 	}
 	<-encoded
 	if entryErr != nil {
 		return fmt.Errorf("postgres: create election %s: log: %w", e.ID, entryErr)
 	}
-	lg := startAppender(m, 0, edgeReader{}, nil)
-	if err := lg.append(entry); err != nil {
+	lg := startAppender(m, logpage.Start(0, logpage.EdgeReader{}, nil))
+	if err := lg.Append(entry); err != nil {
 		return fmt.Errorf("postgres: create election %s: log: %w", e.ID, err)
 	}
 	if err := lg.writePages(ctx, tx); err != nil {
@@ -98,154 +98,17 @@ func (db *DB) CreateElection(ctx context.Context, e *actas.Election, stations []
 	return nil
 }
 
-// geography is an election's areas and stations, ready to insert. Area i
-// has id i in its election (0 is national); station i has id i.
-type geography struct {
-	areas    []area
-	stations []actas.Station
-	areaOf   []int32 // index into areas of each station's area
-}
-
-type area struct {
-	path   string
-	name   string
-	level  int
-	parent int32 // index into areas, -1 for national
-}
-
-// buildGeography checks the stations and derives the areas from their
-// paths. Paths are stored in canonical form (actas.JoinPath of their names).
-func buildGeography(e *actas.Election, stations []actas.Station) (*geography, error) {
-	levels := len(e.Levels)
-	if len(stations) > 1<<31-1 {
-		return nil, actas.Errorf(actas.EINVALID, "election %s: %d stations are too many", e.ID, len(stations))
-	}
-	g := &geography{stations: stations, areaOf: make([]int32, len(stations))}
-	g.areas = append(g.areas, area{path: "", name: e.Name, level: -1, parent: -1})
-	index := map[string]int32{"": 0}
-	codes := make(map[string]struct{}, len(stations))
-	var names []string
-	for i := range stations {
-		st := &stations[i]
-		if st.Code == "" {
-			return nil, actas.Errorf(actas.EINVALID, "election %s: station %d has an empty code", e.ID, i+1)
-		}
-		if _, dup := codes[st.Code]; dup {
-			return nil, actas.Errorf(actas.EINVALID, "election %s: station %s appears twice", e.ID, st.Code)
-		}
-		codes[st.Code] = struct{}{}
-		if st.Registered < 0 || st.Machines < 0 {
-			return nil, actas.Errorf(actas.EINVALID, "election %s: station %s: registered and machines may not be negative", e.ID, st.Code)
-		}
-		// Stations of an area usually come together: reuse the last one's.
-		if i > 0 && st.Area == stations[i-1].Area {
-			g.areaOf[i] = g.areaOf[i-1]
-			continue
-		}
-		path, err := canonicalStationPath(st.Area, levels, &names)
-		if err != nil {
-			return nil, actas.Errorf(actas.EINVALID, "election %s: station %s: %s", e.ID, st.Code, actas.ErrorMessage(err))
-		}
-		// Walk the path's prefixes top down; most are known already.
-		parent := int32(0)
-		level := 0
-		for end := 0; end <= len(path); end++ {
-			if end < len(path) && !(path[end] == '/' && !escaped(path, end)) {
-				continue
-			}
-			prefix := path[:end]
-			id, ok := index[prefix]
-			if !ok {
-				id = int32(len(g.areas))
-				index[prefix] = id
-				g.areas = append(g.areas, area{path: prefix, name: names[level], level: level, parent: parent})
-			}
-			parent = id
-			level++
-		}
-		g.areaOf[i] = parent
-	}
-	return g, nil
-}
-
-// storedStations returns the stations as Stations will read them back:
-// with their areas' canonical paths.
-func (g *geography) storedStations() []actas.Station {
-	same := true
-	for i := range g.stations {
-		if g.stations[i].Area != g.areas[g.areaOf[i]].path {
-			same = false
-			break
-		}
-	}
-	if same {
-		return g.stations
-	}
-	out := slices.Clone(g.stations)
-	for i := range out {
-		out[i].Area = g.areas[g.areaOf[i]].path
-	}
-	return out
-}
-
-// canonicalStationPath checks that path has one name per level and returns
-// its canonical form, with the names in *names. Paths without escapes (all
-// but a few) are already canonical.
-func canonicalStationPath(path string, levels int, names *[]string) (string, error) {
-	*names = (*names)[:0]
-	if path == "" || path == actas.National {
-		return "", actas.Errorf(actas.EINVALID, "area path %q must name an area at each of the %d levels", path, levels)
-	}
-	if strings.IndexByte(path, '\\') < 0 {
-		rest := path
-		for {
-			name, after, more := strings.Cut(rest, "/")
-			if name == "" {
-				return "", actas.Errorf(actas.EINVALID, "area path %q has an empty name", path)
-			}
-			*names = append(*names, name)
-			if !more {
-				break
-			}
-			rest = after
-		}
-	} else {
-		ns, err := actas.SplitPath(path)
-		if err != nil {
-			return "", err
-		}
-		*names = append(*names, ns...)
-		path = actas.JoinPath(ns...)
-	}
-	if len(*names) != levels {
-		return "", actas.Errorf(actas.EINVALID, "area path %q has %d names; the election has %d levels", path, len(*names), levels)
-	}
-	if (*names)[0] == actas.National {
-		return "", actas.Errorf(actas.EINVALID, "area path %q: a top-level area may not be called %q, which names the whole election", path, actas.National)
-	}
-	return path, nil
-}
-
-// escaped reports whether path[i] is preceded by an odd number of '\'.
-func escaped(path string, i int) bool {
-	n := 0
-	for j := i - 1; j >= 0 && path[j] == '\\'; j-- {
-		n++
-	}
-	return n%2 == 1
-}
-
 // insert copies the areas and stations of election eid.
-func (g *geography) insert(ctx context.Context, tx pgx.Tx, eid int32) error {
+func insertGeography(ctx context.Context, tx pgx.Tx, g *storeutil.Geography, eid int32) error {
 	row := make([]any, 6)
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"areas"}, []string{"election", "id", "parent", "level", "name", "path"},
-		pgx.CopyFromSlice(len(g.areas), func(i int) ([]any, error) {
-			a := &g.areas[i]
+		pgx.CopyFromSlice(len(g.Areas), func(i int) ([]any, error) {
+			a := &g.Areas[i]
 			var parent any
-			if a.parent >= 0 {
-				parent = a.parent
+			if a.Parent >= 0 {
+				parent = a.Parent
 			}
-			row[0], row[1], row[2], row[3], row[4], row[5] = eid, int32(i), parent, int32(a.level), a.name, a.path
+			row[0], row[1], row[2], row[3], row[4], row[5] = eid, int32(i), parent, int32(a.Level), a.Name, a.Path
 			return row, nil
 		}))
 	if err != nil {
@@ -253,9 +116,9 @@ func (g *geography) insert(ctx context.Context, tx pgx.Tx, eid int32) error {
 	}
 	srow := make([]any, 6)
 	_, err = tx.CopyFrom(ctx, pgx.Identifier{"stations"}, []string{"election", "id", "area", "code", "registered", "machines"},
-		pgx.CopyFromSlice(len(g.stations), func(i int) ([]any, error) {
-			st := &g.stations[i]
-			srow[0], srow[1], srow[2], srow[3], srow[4], srow[5] = eid, int32(i), g.areaOf[i], st.Code, st.Registered, st.Machines
+		pgx.CopyFromSlice(len(g.Stations), func(i int) ([]any, error) {
+			st := &g.Stations[i]
+			srow[0], srow[1], srow[2], srow[3], srow[4], srow[5] = eid, int32(i), g.AreaOf[i], st.Code, st.Registered, st.Machines
 			return srow, nil
 		}))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/storeutil"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -48,7 +49,7 @@ func (db *DB) PutEvidence(ctx context.Context, election string, data []byte) (st
 // actas.EvidenceStore.
 func (db *DB) Evidence(ctx context.Context, election, name string) (string, []byte, error) {
 	if !actas.ValidSHA256(name) {
-		return "", nil, actas.Errorf(actas.EINVALID, "%q is not the name of an evidence file: names are 64 lowercase hexadecimal digits (a SHA-256)", clipName(name))
+		return "", nil, actas.Errorf(actas.EINVALID, "%q is not the name of an evidence file: names are 64 lowercase hexadecimal digits (a SHA-256)", storeutil.ClipName(name))
 	}
 	m, err := db.meta(ctx, election)
 	if err != nil {
@@ -63,24 +64,10 @@ func (db *DB) Evidence(ctx context.Context, election, name string) (string, []by
 	if err != nil {
 		return "", nil, fmt.Errorf("postgres: evidence %s of %s: %w", name, election, err)
 	}
-	// What is served must be what the log's entries commit to, and of a
-	// type the portal may serve: a file changed with plain SQL is neither.
-	sum := sha256.Sum256(data)
-	if got := hex.EncodeToString(sum[:]); got != name {
-		return "", nil, actas.Errorf(actas.EINTERNAL, "evidence file sha256:%s of election %s holds bytes whose SHA-256 is %s: the database was changed behind the program's back", name, election, got)
-	}
-	if t, err := actas.EvidenceType(data); err != nil || t != mediaType {
-		return "", nil, actas.Errorf(actas.EINTERNAL, "evidence file sha256:%s of election %s is stored as %q but its bytes are not of that type: the database was changed behind the program's back", name, election, clipName(mediaType))
+	if err := storeutil.CheckStoredEvidence(election, name, mediaType, data); err != nil {
+		return "", nil, err
 	}
 	return mediaType, data, nil
-}
-
-// clipName shortens a name taken from a caller for a message.
-func clipName(s string) string {
-	if len(s) > 80 {
-		return s[:80] + "…"
-	}
-	return s
 }
 
 // notePhotos records the photos subs[i] names, for checkPhotos. A batch
@@ -92,7 +79,7 @@ func (b *batch) notePhotos(i int, s *actas.Submission) error {
 			continue
 		}
 		if !actas.ValidSHA256(ev.SHA256) {
-			return actas.Errorf(actas.EINVALID, "station %s: photo %q is not the name of an evidence file: names are 64 lowercase hexadecimal digits (a SHA-256)", s.Sheet.Station, clipName(ev.SHA256))
+			return actas.Errorf(actas.EINVALID, "station %s: photo %q is not the name of an evidence file: names are 64 lowercase hexadecimal digits (a SHA-256)", s.Sheet.Station, storeutil.ClipName(ev.SHA256))
 		}
 		if b.photos == nil {
 			b.photos = map[string]int32{}

@@ -51,7 +51,7 @@ func (db *DB) WaitLog(ctx context.Context, election string, size int64) (int64, 
 		if err != nil {
 			return 0, fmt.Errorf("postgres: wait for the log of %s: %w", election, err)
 		}
-		if n := x.size(); n > size {
+		if n := x.Size(); n > size {
 			return n, nil
 		}
 		wait, cancel := context.WithTimeout(ctx, pollEvery)

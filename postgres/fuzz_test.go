@@ -4,49 +4,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/actasproject/actas"
-	"github.com/actasproject/actas/translog"
 )
-
-// FuzzCheckpointText feeds AddCheckpoint's parser notes as a client could
-// send them: it never panics, refuses with EINVALID, and accepts only a
-// checkpoint of the election's own log.
-func FuzzCheckpointText(f *testing.F) {
-	skey, _, err := translog.GenerateKey("fuzz")
-	if err != nil {
-		f.Fatal(err)
-	}
-	signer, err := translog.NewSigner(skey)
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, origin := range []string{"fuzz/e1", "fuzz/e2", "e1", "/e1"} {
-		msg, err := translog.Sign(translog.Checkpoint{Origin: origin, Size: 3, Hash: translog.Hash{7}}, signer)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add("e1", msg)
-	}
-	f.Add("e1", []byte("fuzz/e1\n3\nBwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"))
-	f.Add("e1", []byte(""))
-	f.Add("", []byte("\n\n— \n"))
-	f.Fuzz(func(t *testing.T, election string, msg []byte) {
-		c, err := checkpointText(election, msg)
-		if err != nil {
-			if code := actas.ErrorCode(err); code != actas.EINVALID {
-				t.Fatalf("checkpointText: %v (code %q), want EINVALID", err, code)
-			}
-			return
-		}
-		if !strings.HasSuffix(c.Origin, "/"+election) || c.Origin == "/"+election {
-			t.Fatalf("accepted a checkpoint of log %q for election %q", c.Origin, election)
-		}
-		if c.Size < 0 {
-			t.Fatalf("accepted a checkpoint of size %d", c.Size)
-		}
-	})
-}
 
 // FuzzRedact checks that a password in a database URL never reaches a
 // message.

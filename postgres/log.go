@@ -1,44 +1,25 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/logpage"
 	"github.com/actasproject/actas/translog"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"golang.org/x/mod/sumdb/note"
 )
 
-// An election's log hashes are kept in pages of hashesPerPage consecutive
-// stored-hash indexes (see migrations/0001_init.sql, log_pages).
+// Aliases of the page layout the stores share (internal/logpage).
 const (
-	hashSize      = 32
-	hashesPerPage = 32
-	pageBytes     = hashesPerPage * hashSize
+	hashSize      = logpage.HashSize
+	hashesPerPage = logpage.HashesPerPage
+	pageBytes     = logpage.PageBytes
 )
-
-// logDamaged reports a log whose rows and hashes disagree: something changed
-// the database behind the program's back. Nothing is appended to such a log.
-func logDamaged(m *electionMeta, format string, args ...any) error {
-	return actas.Errorf(actas.EINTERNAL, "the log of election %s is damaged: %s; run actas log verify", m.code, fmt.Sprintf(format, args...))
-}
-
-// logExtent is what the database holds of an election's log: the entries
-// its rows record and the hashes its pages hold.
-type logExtent struct {
-	rows     int64  // 1 + the largest log index a row claims (entry 0 is the election)
-	hashes   int64  // stored hashes
-	lastPage int64  // number of the last page, -1 when there is none
-	tail     []byte // the hashes of the last page when it is partial
-}
 
 // selectLogExtent reads an election's log extent ($1) in one statement, so
 // from one snapshot; $2 asks for the hashes of a partial last page.
@@ -53,61 +34,27 @@ const selectLogExtent = `WITH p AS (SELECT page, hashes FROM log_pages WHERE ele
 
 // readLogExtent reads the extent of election m's log with q. withTail also
 // reads the hashes of a partial last page, which appending rewrites.
-func readLogExtent(ctx context.Context, q querier, m *electionMeta, withTail bool) (logExtent, error) {
-	var x logExtent
-	err := x.scan(q.QueryRow(ctx, selectLogExtent, m.id, withTail))
+func readLogExtent(ctx context.Context, q querier, m *electionMeta, withTail bool) (logpage.Extent, error) {
+	var x logpage.Extent
+	err := scanLogExtent(q.QueryRow(ctx, selectLogExtent, m.id, withTail), &x)
 	return x, err
 }
 
-// scan reads a row of selectLogExtent into x.
-func (x *logExtent) scan(row pgx.Row) error {
-	var length int64
-	if err := row.Scan(&x.rows, &x.lastPage, &length, &x.tail); err != nil {
+// scanLogExtent reads a row of selectLogExtent into x.
+func scanLogExtent(row pgx.Row, x *logpage.Extent) error {
+	var page, length int64
+	if err := row.Scan(&x.Rows, &page, &length, &x.Tail); err != nil {
 		return fmt.Errorf("log extent: %w", err)
 	}
-	if x.lastPage >= 0 {
-		x.hashes = x.lastPage*hashesPerPage + length/hashSize
-	}
+	x.SetLastPage(page, length)
 	return nil
-}
-
-// size returns the number of entries the database holds evidence of: the
-// larger of what the rows and what the hashes say, so that whatever is
-// missing shows as an error when it is read rather than as a shorter log.
-func (x logExtent) size() int64 { return max(x.rows, sizeOfHashes(x.hashes)) }
-
-// sizeOfHashes returns the largest log size whose stored hashes number at
-// most count.
-func sizeOfHashes(count int64) int64 {
-	lo, hi := int64(0), count // StoredHashCount(n) >= n
-	for lo < hi {
-		mid := hi - (hi-lo)/2
-		if translog.StoredHashCount(mid) <= count {
-			lo = mid
-		} else {
-			hi = mid - 1
-		}
-	}
-	return lo
-}
-
-// checkedSize returns the log's size when its rows and hashes agree, and an
-// error saying how they differ otherwise.
-func (x logExtent) checkedSize(m *electionMeta) (int64, error) {
-	if want := translog.StoredHashCount(x.rows); x.hashes != want {
-		return 0, logDamaged(m, "its rows record %d entries, which store %d hashes, but it holds %d", x.rows, want, x.hashes)
-	}
-	if want := int(x.hashes%hashesPerPage) * hashSize; x.tail != nil && len(x.tail) != want {
-		return 0, logDamaged(m, "its last page holds %d bytes, not %d", len(x.tail), want)
-	}
-	return x.rows, nil
 }
 
 // readHashes returns the stored hashes of election m at the given
 // stored-hash indexes, reading each page they lie in once, in one
 // statement. Pages in cache (when not nil) are not read, and full pages read
 // are added to it. Errors: EINVALID for an index the log does not store.
-func readHashes(ctx context.Context, q querier, cache *pageCache, m *electionMeta, indexes []int64) ([][hashSize]byte, error) {
+func readHashes(ctx context.Context, q querier, cache *logpage.PageCache[int32], m *electionMeta, indexes []int64) ([][hashSize]byte, error) {
 	out := make([][hashSize]byte, len(indexes))
 	if len(indexes) == 0 {
 		return out, nil
@@ -122,7 +69,7 @@ func readHashes(ctx context.Context, q querier, cache *pageCache, m *electionMet
 		if _, ok := pages[p]; ok {
 			continue
 		}
-		if hashes, ok := cache.get(m.id, p); ok {
+		if hashes, ok := cache.Get(m.id, p); ok {
 			pages[p] = hashes
 			continue
 		}
@@ -139,7 +86,7 @@ func readHashes(ctx context.Context, q querier, cache *pageCache, m *electionMet
 		_, err = pgx.ForEachRow(rows, []any{&page, &hashes}, func() error {
 			pages[page] = hashes
 			if len(hashes) == pageBytes {
-				cache.put(m.id, page, hashes)
+				cache.Put(m.id, page, hashes)
 			}
 			hashes = nil // the next row gets a slice of its own
 			return nil
@@ -153,62 +100,11 @@ func readHashes(ctx context.Context, q querier, cache *pageCache, m *electionMet
 		off := int(i%hashesPerPage) * hashSize
 		if off+hashSize > len(hashes) {
 			// Its page is missing, or ends before it.
-			return nil, noHash(m, i)
+			return nil, logpage.NoHash(m.code, i)
 		}
 		copy(out[k][:], hashes[off:])
 	}
 	return out, nil
-}
-
-// pageCache keeps full pages of log hashes for the readers. A full page
-// never changes, so a copy serves as long as the store is open; a proof
-// reads a page per level of the tree, and the few pages of the upper
-// levels serve every proof.
-type pageCache struct {
-	mu    sync.Mutex
-	pages map[pageKey][]byte
-}
-
-type pageKey struct {
-	election int32
-	page     int64
-}
-
-// pagesCached bounds the cache: 32768 pages of 1 KiB (32 MiB).
-const pagesCached = 32768
-
-func (c *pageCache) get(election int32, page int64) ([]byte, bool) {
-	if c == nil {
-		return nil, false
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	b, ok := c.pages[pageKey{election, page}]
-	return b, ok
-}
-
-// put keeps a full page, evicting an arbitrary one when full: the pages
-// every proof reads come back at once.
-func (c *pageCache) put(election int32, page int64, hashes []byte) {
-	if c == nil || len(hashes) != pageBytes {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.pages == nil {
-		c.pages = make(map[pageKey][]byte)
-	}
-	if len(c.pages) >= pagesCached {
-		for k := range c.pages {
-			delete(c.pages, k)
-			break
-		}
-	}
-	c.pages[pageKey{election, page}] = hashes
-}
-
-func noHash(m *electionMeta, i int64) error {
-	return actas.Errorf(actas.EINVALID, "the log of election %s stores no hash at index %d", m.code, i)
 }
 
 // hashReader reads an election's stored hashes with q, for translog.
@@ -230,60 +126,24 @@ func (r hashReader) ReadHashes(indexes []int64) ([]translog.Hash, error) {
 	return out, nil
 }
 
-// edgeReader serves the hashes of the complete subtrees a log splits into
-// (its right edge), which is all that appending to the log reads.
-type edgeReader map[int64]translog.Hash
-
-func (e edgeReader) ReadHashes(indexes []int64) ([]translog.Hash, error) {
-	out := make([]translog.Hash, len(indexes))
-	for k, i := range indexes {
-		h, ok := e[i]
-		if !ok {
-			return nil, fmt.Errorf("stored hash %d is not on the log's right edge", i)
-		}
-		out[k] = h
-	}
-	return out, nil
-}
-
-// recorder is a HashReader that keeps what it reads.
-type recorder struct {
-	r    translog.HashReader
-	seen edgeReader
-}
-
-func (r recorder) ReadHashes(indexes []int64) ([]translog.Hash, error) {
-	hs, err := r.r.ReadHashes(indexes)
-	if err == nil {
-		for k, i := range indexes {
-			r.seen[i] = hs[k]
-		}
-	}
-	return hs, err
-}
-
-// hashPage is a page of an election's log hashes to write: hashes from the
-// page's start, of which the database holds the first held bytes already.
-type hashPage struct {
-	page   int64
-	hashes []byte
-	held   int
-}
-
-// logAppender appends entries to an election's log in one write
-// transaction: it computes the hashes each entry adds (translog.Appender)
-// and gathers them into pages, written by writePages at the end. It touches
-// no database, so that it can run beside the inserts.
+// logAppender appends entries to election m's log in one write
+// transaction (logpage.Appender), keeping the pages it fills for
+// writePages.
 type logAppender struct {
+	*logpage.Appender
 	m     *electionMeta
-	start int64 // the log's size when the transaction began
-	app   *translog.Appender
-	pages []hashPage // filled pages, then the last one (finish)
+	pages []logpage.Page // filled pages, then the last one (Finish)
+}
 
-	page  int64
-	buf   []byte
-	held  int  // bytes of buf the database holds
-	added bool // buf holds hashes the database does not
+// startAppender returns an appender to election m's log that appends with
+// a and keeps the pages it fills.
+func startAppender(m *electionMeta, a *logpage.Appender) *logAppender {
+	lg := &logAppender{Appender: a, m: m}
+	a.Emit = func(p logpage.Page) error {
+		lg.pages = append(lg.pages, p)
+		return nil
+	}
+	return lg
 }
 
 // newLogAppender reads with tx, which holds the log's lock (lockLog), the
@@ -295,11 +155,9 @@ func newLogAppender(ctx context.Context, tx pgx.Tx, m *electionMeta) (*logAppend
 }
 
 // newLogAppenderFrom is newLogAppender, taking the right edge from known
-// when it is the edge of the log the database holds (same size, same
-// partial last page) instead of reading it: a live submission's transaction
-// then makes one round trip fewer. Another process appending changes the
-// size, and the edge is read again.
-func newLogAppenderFrom(ctx context.Context, tx pgx.Tx, m *electionMeta, known *logEdge) (*logAppender, error) {
+// when it is the edge of the log the database holds (see logpage.Resume):
+// a live submission's transaction then makes one round trip fewer.
+func newLogAppenderFrom(ctx context.Context, tx pgx.Tx, m *electionMeta, known *logpage.Edge) (*logAppender, error) {
 	x, err := readLogExtent(ctx, tx, m, true)
 	if err != nil {
 		return nil, err
@@ -309,108 +167,12 @@ func newLogAppenderFrom(ctx context.Context, tx pgx.Tx, m *electionMeta, known *
 
 // appenderAt is newLogAppenderFrom for the log's extent x, read with its
 // tail in tx after the log's lock was taken.
-func appenderAt(ctx context.Context, tx pgx.Tx, m *electionMeta, x logExtent, known *logEdge) (*logAppender, error) {
-	size, err := x.checkedSize(m)
+func appenderAt(ctx context.Context, tx pgx.Tx, m *electionMeta, x logpage.Extent, known *logpage.Edge) (*logAppender, error) {
+	a, err := logpage.Resume(m.code, x, known, hashReader{ctx: ctx, q: tx, m: m})
 	if err != nil {
 		return nil, err
 	}
-	if known != nil && known.size == size && bytes.Equal(known.tail, x.tail) {
-		return startAppender(m, size, known.edge, x.tail), nil
-	}
-	// The hashes TreeHash reads are exactly the complete subtrees the log
-	// splits into: its right edge.
-	edge := recorder{r: hashReader{ctx: ctx, q: tx, m: m}, seen: edgeReader{}}
-	if _, err := translog.TreeHash(size, edge); err != nil {
-		return nil, fmt.Errorf("log hashes: %w", err)
-	}
-	return startAppender(m, size, edge.seen, x.tail), nil
-}
-
-// startAppender returns an appender to election m's log of size entries,
-// whose right edge and partial last page are edge and tail.
-func startAppender(m *electionMeta, size int64, edge edgeReader, tail []byte) *logAppender {
-	a := &logAppender{m: m, start: size, app: translog.NewAppender(size, edge)}
-	a.page = translog.StoredHashCount(size) / hashesPerPage
-	a.buf = append(make([]byte, 0, pageBytes), tail...)
-	a.held = len(tail)
-	return a
-}
-
-// logEdge is what appending to a log of size entries needs of it: the
-// hashes of its right edge and its partial last page. The log is
-// append-only, so the edge of a given size never changes.
-type logEdge struct {
-	size int64
-	edge edgeReader
-	tail []byte
-}
-
-// edgeAfter returns the edge of the log once a's entries are appended and
-// its pages written.
-func (a *logAppender) edgeAfter() (*logEdge, error) {
-	size := a.app.Size()
-	rec := recorder{r: a.app, seen: edgeReader{}}
-	if _, err := translog.TreeHash(size, rec); err != nil {
-		return nil, err
-	}
-	return &logEdge{size: size, edge: rec.seen, tail: bytes.Clone(a.buf)}, nil
-}
-
-// edgeCache keeps, per election, the edge the last Submit of this process
-// left.
-type edgeCache struct {
-	mu    sync.Mutex
-	edges map[int32]*logEdge // by election row id
-}
-
-func (c *edgeCache) get(election int32) *logEdge {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.edges[election]
-}
-
-func (c *edgeCache) put(election int32, e *logEdge) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.edges == nil {
-		c.edges = map[int32]*logEdge{}
-	}
-	c.edges[election] = e
-}
-
-// size returns the log's size with the entries appended so far.
-func (a *logAppender) size() int64 { return a.app.Size() }
-
-// append adds entry as the log's next entry.
-func (a *logAppender) append(entry []byte) error {
-	return a.appendLeaf(translog.LeafHash(entry))
-}
-
-// appendLeaf adds the next entry, whose leaf hash is leaf.
-func (a *logAppender) appendLeaf(leaf translog.Hash) error {
-	hs, err := a.app.AppendLeaf(leaf)
-	if err != nil {
-		return err
-	}
-	for i := range hs {
-		a.buf = append(a.buf, hs[i][:]...)
-		a.added = true
-		if len(a.buf) == pageBytes {
-			a.pages = append(a.pages, hashPage{page: a.page, hashes: a.buf, held: a.held})
-			a.page++
-			a.buf = make([]byte, 0, pageBytes)
-			a.held, a.added = 0, false
-		}
-	}
-	return nil
-}
-
-// finish adds the last, partial page if it holds new hashes.
-func (a *logAppender) finish() {
-	if a.added {
-		a.added = false
-		a.pages = append(a.pages, hashPage{page: a.page, hashes: a.buf, held: a.held})
-	}
+	return startAppender(m, a), nil
 }
 
 // copyPagesFrom is the number of new pages from which writePages copies
@@ -436,19 +198,21 @@ func (a *logAppender) writePages(ctx context.Context, tx pgx.Tx) error {
 // which grows: the one UPDATE the program makes, which must find the page as
 // it was read.
 func (a *logAppender) queuePages(ctx context.Context, tx pgx.Tx, batch *pgx.Batch) error {
-	a.finish()
+	if err := a.Finish(); err != nil {
+		return err
+	}
 	pages := a.pages
 	if len(pages) > 0 {
 		// Delivered when (and only if) the transaction commits: WaitLog
 		// in every process learns that the log grew.
 		batch.Queue(`SELECT pg_notify($1, $2)`, logChannel, a.m.code)
 	}
-	if len(pages) > 0 && pages[0].held > 0 {
+	if len(pages) > 0 && pages[0].Held > 0 {
 		p := pages[0]
 		batch.Queue(`UPDATE log_pages SET hashes = $1 WHERE election = $2 AND page = $3 AND length(hashes) = $4`,
-			p.hashes, a.m.id, p.page, p.held).Exec(func(tag pgconn.CommandTag) error {
+			p.Hashes, a.m.id, p.Num, p.Held).Exec(func(tag pgconn.CommandTag) error {
 			if tag.RowsAffected() != 1 {
-				return logDamaged(a.m, "its last page %d changed during the transaction", p.page)
+				return logpage.Damaged(a.m.code, "its last page %d changed during the transaction", p.Num)
 			}
 			return nil
 		})
@@ -460,7 +224,7 @@ func (a *logAppender) queuePages(ctx context.Context, tx pgx.Tx, batch *pgx.Batc
 	if len(pages) >= copyPagesFrom {
 		_, err := tx.CopyFrom(ctx, pgx.Identifier{"log_pages"}, []string{"election", "page", "hashes"},
 			pgx.CopyFromSlice(len(pages), func(i int) ([]any, error) {
-				return []any{a.m.id, pages[i].page, pages[i].hashes}, nil
+				return []any{a.m.id, pages[i].Num, pages[i].Hashes}, nil
 			}))
 		if err != nil {
 			return fmt.Errorf("log pages: %w", err)
@@ -470,7 +234,7 @@ func (a *logAppender) queuePages(ctx context.Context, tx pgx.Tx, batch *pgx.Batc
 	nums := make([]int64, len(pages))
 	hashes := make([][]byte, len(pages))
 	for i, p := range pages {
-		nums[i], hashes[i] = p.page, p.hashes
+		nums[i], hashes[i] = p.Num, p.Hashes
 	}
 	batch.Queue(`INSERT INTO log_pages (election, page, hashes) SELECT $1, * FROM unnest($2::bigint[], $3::bytea[])`,
 		a.m.id, nums, hashes)
@@ -490,7 +254,7 @@ func (db *DB) LogSize(ctx context.Context, election string) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("postgres: log of %s: %w", election, err)
 	}
-	return x.size(), nil
+	return x.Size(), nil
 }
 
 // LogHashes returns the stored hashes at the given stored-hash indexes, in
@@ -511,27 +275,6 @@ func (db *DB) LogHashes(ctx context.Context, election string, indexes []int64) (
 	return hs, nil
 }
 
-// checkpointText returns the checkpoint a signed note states, without
-// checking its signatures (the store has no key). Errors: EINVALID.
-func checkpointText(election string, msg []byte) (translog.Checkpoint, error) {
-	var c translog.Checkpoint
-	_, err := note.Open(msg, note.VerifierList())
-	var unverified *note.UnverifiedNoteError
-	if !errors.As(err, &unverified) {
-		// With no known key, a well-formed signed note is unverified;
-		// anything else is not a signed note.
-		return c, actas.Errorf(actas.EINVALID, "checkpoint of election %s: the note is not a signed note: %v", election, err)
-	}
-	c, err = translog.ParseCheckpoint([]byte(unverified.Note.Text))
-	if err != nil {
-		return c, err
-	}
-	if !strings.HasSuffix(c.Origin, "/"+election) || len(c.Origin) == len(election)+1 {
-		return c, actas.Errorf(actas.EINVALID, "checkpoint of election %s: its origin %q names another log", election, c.Origin)
-	}
-	return c, nil
-}
-
 // AddCheckpoint keeps a signed checkpoint of the election's log; see
 // actas.LogStore. It sets cp.Created to when the checkpoint was kept (to the
 // microsecond). Adding a checkpoint identical to the latest one kept (the
@@ -550,7 +293,7 @@ func (db *DB) AddCheckpoint(ctx context.Context, election string, cp *actas.Chec
 	if cp == nil {
 		return actas.Errorf(actas.EINVALID, "checkpoint of election %s is missing", election)
 	}
-	c, err := checkpointText(election, cp.Note)
+	c, err := translog.ElectionCheckpoint(election, cp.Note)
 	if err != nil {
 		return err
 	}
@@ -591,7 +334,7 @@ func (db *DB) AddCheckpoint(ctx context.Context, election string, cp *actas.Chec
 	if err != nil {
 		return fmt.Errorf("postgres: checkpoint of %s: %w", election, err)
 	}
-	logSize, err := x.checkedSize(m)
+	logSize, err := x.CheckedSize(m.code)
 	if err != nil {
 		return err
 	}

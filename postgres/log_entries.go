@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/storeutil"
 	"github.com/actasproject/actas/translog"
 	"github.com/jackc/pgx/v5"
 )
@@ -39,7 +40,7 @@ func (db *DB) LogEntries(ctx context.Context, election string, from, to int64, f
 	if err != nil {
 		return fmt.Errorf("postgres: log of %s: %w", election, err)
 	}
-	size := x.size()
+	size := x.Size()
 	if from < 0 || from > to || to > size {
 		return actas.Errorf(actas.EINVALID, "entries %d to %d are not a range of the log of election %s, which has %d entries", from, to, election, size)
 	}
@@ -242,7 +243,7 @@ func (r *entryReader) snapshots(ctx context.Context, from, to int64) error {
 			default:
 				return nil, fmt.Errorf("snapshot names a station or area the election does not have")
 			}
-			if _, ok := sourceIndex(actas.Source(source)); !ok {
+			if _, ok := storeutil.SourceIndex(actas.Source(source)); !ok {
 				return nil, fmt.Errorf("snapshot has unknown source %q", source)
 			}
 			s.Source, s.Time = actas.Source(source), int(minutes)

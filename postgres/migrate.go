@@ -4,52 +4,22 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/storeutil"
 	"github.com/jackc/pgx/v5"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one numbered file of migrations/, e.g. 0001_init.sql.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the embedded migrations in version order. Their names
-// must start with a positive number and an underscore; numbers are unique.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+// migrations returns the embedded migrations in version order (see
+// storeutil.Migrations).
+func migrations() ([]storeutil.Migration, error) {
+	ms, err := storeutil.Migrations(migrationFiles, "migrations")
 	if err != nil {
-		return nil, fmt.Errorf("postgres: migrations: %w", err)
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	var ms []migration
-	seen := map[int]string{}
-	for _, path := range names {
-		name := strings.TrimPrefix(path, "migrations/")
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("postgres: migration %s: name must be NNNN_description.sql", name)
-		}
-		if prev, dup := seen[v]; dup {
-			return nil, fmt.Errorf("postgres: migrations %s and %s have the same number", prev, name)
-		}
-		seen[v] = name
-		b, err := migrationFiles.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: migration %s: %w", name, err)
-		}
-		ms = append(ms, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
 	return ms, nil
 }
 
@@ -66,9 +36,9 @@ func (db *DB) migrate(ctx context.Context) error {
 	}
 	known := map[int]bool{}
 	for _, m := range ms {
-		known[m.version] = true
+		known[m.Version] = true
 	}
-	latest := ms[len(ms)-1].version
+	latest := ms[len(ms)-1].Version
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: open %s: %w", db.url, err)
@@ -89,7 +59,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		return err
 	}
 	for _, m := range ms {
-		if applied[m.version] {
+		if applied[m.Version] {
 			continue
 		}
 		if err := db.apply(ctx, conn.Conn(), m); err != nil {
@@ -140,10 +110,10 @@ func (db *DB) applied(ctx context.Context, conn *pgx.Conn, known map[int]bool, l
 }
 
 // apply applies m and records it, in one transaction.
-func (db *DB) apply(ctx context.Context, conn *pgx.Conn, m migration) error {
+func (db *DB) apply(ctx context.Context, conn *pgx.Conn, m storeutil.Migration) error {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: open %s: migration %s: %w", db.url, m.name, err)
+		return fmt.Errorf("postgres: open %s: migration %s: %w", db.url, m.Name, err)
 	}
 	defer rollback(ctx, tx)
 	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -154,14 +124,14 @@ func (db *DB) apply(ctx context.Context, conn *pgx.Conn, m migration) error {
 		return fmt.Errorf("postgres: open %s: schema_migrations: %w", db.url, err)
 	}
 	// The simple protocol runs a file of several statements at once.
-	if _, err := tx.Exec(ctx, m.sql, pgx.QueryExecModeSimpleProtocol); err != nil {
-		return fmt.Errorf("postgres: open %s: migration %s: %w", db.url, m.name, err)
+	if _, err := tx.Exec(ctx, m.SQL, pgx.QueryExecModeSimpleProtocol); err != nil {
+		return fmt.Errorf("postgres: open %s: migration %s: %w", db.url, m.Name, err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
-		return fmt.Errorf("postgres: open %s: migration %s: %w", db.url, m.name, err)
+	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
+		return fmt.Errorf("postgres: open %s: migration %s: %w", db.url, m.Name, err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("postgres: open %s: migration %s: %w", db.url, m.name, err)
+		return fmt.Errorf("postgres: open %s: migration %s: %w", db.url, m.Name, err)
 	}
 	return nil
 }

@@ -4,25 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/storeutil"
 	"github.com/actasproject/actas/translog"
 	"github.com/jackc/pgx/v5"
 )
-
-// outcome returns what adding value to a key whose stated values are
-// stored does: Present if it was stated before, else New or Differing.
-func outcome[T comparable](stored []T, value T) actas.Outcome {
-	switch {
-	case len(stored) == 0:
-		return actas.New
-	case slices.Contains(stored, value):
-		return actas.Present
-	}
-	return actas.Differing
-}
 
 // areaResolver finds areas of one election by path inside a transaction.
 type areaResolver struct {
@@ -54,25 +42,15 @@ func (r *areaResolver) area(ctx context.Context, path string) (int32, string, er
 	return id, p, nil
 }
 
-// checkTotal checks a total's form against the election. Errors: EINVALID.
+// checkTotal checks a total's form against the election and returns the
+// index of its contest. Errors: EINVALID.
 func checkTotal(m *electionMeta, t *actas.OfficialTotal) (int, error) {
 	ci, err := m.contest(t.Contest)
 	if err != nil {
 		return 0, err
 	}
-	c := &m.election.Contests[ci]
-	if c.ChoiceIndex(t.Choice) < 0 && !slices.Contains(actas.TotalFields, t.Choice) {
-		return 0, actas.Errorf(actas.EINVALID, "official total of %s: contest %s has no choice %q (nor is it one of blank, null, ballots, voters, registered)",
-			actas.DisplayPath(t.Area), c.ID, t.Choice)
-	}
-	if t.Votes < 0 {
-		return 0, actas.Errorf(actas.EINVALID, "official total of %s, %s: votes are negative (%d)", actas.DisplayPath(t.Area), t.Choice, t.Votes)
-	}
-	if t.CoveragePPM < 0 || t.CoveragePPM > 1_000_000 {
-		return 0, actas.Errorf(actas.EINVALID, "official total of %s, %s: claimed coverage %d millionths is not in 0 to 1000000", actas.DisplayPath(t.Area), t.Choice, t.CoveragePPM)
-	}
-	if !t.Announced.IsZero() && (t.Announced.Year() < 1 || t.Announced.Year() > 9999) {
-		return 0, actas.Errorf(actas.EINVALID, "official total of %s, %s: announced in year %d", actas.DisplayPath(t.Area), t.Choice, t.Announced.Year())
+	if err := storeutil.CheckTotal(&m.election.Contests[ci], t); err != nil {
+		return 0, err
 	}
 	return ci, nil
 }
@@ -150,16 +128,16 @@ func (db *DB) AddTotals(ctx context.Context, election string, totals []actas.Off
 			return rep, fmt.Errorf("postgres: official totals of %s: %w", election, err)
 		}
 		announced := announcedTime(t.Announced)
-		o := outcome(stored, totalValueOf(t.Votes, announced, t.CoveragePPM))
+		o := storeutil.Outcome(stored, totalValueOf(t.Votes, announced, t.CoveragePPM))
 		rep.Add(o)
 		if o == actas.Present {
 			continue
 		}
 		// The entry states the total as stored: its area by canonical path.
-		indexes[i] = lg.size()
+		indexes[i] = lg.Size()
 		logged := actas.OfficialTotal{Contest: t.Contest, Bulletin: t.Bulletin, Area: path, Choice: t.Choice, Votes: t.Votes,
 			Announced: t.Announced, CoveragePPM: t.CoveragePPM}
-		if err := lg.append(translog.EncodeTotal(m.code, &logged)); err != nil {
+		if err := lg.Append(translog.EncodeTotal(m.code, &logged)); err != nil {
 			return rep, fmt.Errorf("postgres: official totals of %s: log: %w", election, err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO totals (election, log_index, contest, bulletin, area, choice, votes, announced, coverage_ppm)
@@ -233,25 +211,6 @@ func (db *DB) Totals(ctx context.Context, election string) ([]actas.OfficialTota
 	return out, nil
 }
 
-// checkSnapshot checks a snapshot's form. Errors: EINVALID.
-func checkSnapshot(s *actas.Snapshot) error {
-	where := s.Scope
-	if !s.Station {
-		where = actas.DisplayPath(s.Scope)
-	}
-	if s.Time < 0 || s.Time > 24*60 {
-		return actas.Errorf(actas.EINVALID, "snapshot of %s: time %d is not minutes of a day", where, s.Time)
-	}
-	if s.Voters < 0 {
-		return actas.Errorf(actas.EINVALID, "snapshot of %s at %s: voters are negative (%d)", where, actas.FormatClock(s.Time), s.Voters)
-	}
-	if _, ok := sourceIndex(s.Source); !ok {
-		_, err := actas.ParseSource(string(s.Source), false)
-		return actas.Errorf(actas.EINVALID, "snapshot of %s at %s: %s", where, actas.FormatClock(s.Time), actas.ErrorMessage(err))
-	}
-	return nil
-}
-
 // AddSnapshots stores snaps in one transaction holding the log's lock; see
 // actas.OfficialStore. A value stated before for the same key (scope, time,
 // source) is Present, even if another value was stated since. Errors:
@@ -265,7 +224,7 @@ func (db *DB) AddSnapshots(ctx context.Context, election string, snaps []actas.S
 		return rep, err
 	}
 	for i := range snaps {
-		if err := checkSnapshot(&snaps[i]); err != nil {
+		if err := storeutil.CheckSnapshot(&snaps[i]); err != nil {
 			return rep, err
 		}
 	}
@@ -318,15 +277,15 @@ func (db *DB) AddSnapshots(ctx context.Context, election string, snaps []actas.S
 				return rep, fmt.Errorf("postgres: snapshots of %s: %w", election, err)
 			}
 		}
-		o := outcome(stored, s.Voters)
+		o := storeutil.Outcome(stored, s.Voters)
 		rep.Add(o)
 		if o == actas.Present {
 			continue
 		}
 		// The entry states the snapshot as stored: an area by canonical path.
-		indexes[i] = lg.size()
+		indexes[i] = lg.Size()
 		logged := actas.Snapshot{Scope: scope, Station: s.Station, Time: s.Time, Voters: s.Voters, Source: s.Source}
-		if err := lg.append(translog.EncodeSnapshot(m.code, &logged)); err != nil {
+		if err := lg.Append(translog.EncodeSnapshot(m.code, &logged)); err != nil {
 			return rep, fmt.Errorf("postgres: snapshots of %s: log: %w", election, err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO snapshots (election, log_index, station, area, time, source, voters) VALUES ($1, $2, $3, $4, $5, $6, $7)`,

@@ -35,6 +35,7 @@ import (
 	"sync"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/logpage"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -49,8 +50,8 @@ type DB struct {
 	url  string // with the password removed, for messages
 	pool *pgxpool.Pool
 
-	cache pageCache // full pages of log hashes read
-	edges edgeCache // the right edge of each log, as this process's last Submit left it
+	cache logpage.PageCache[int32] // full pages of log hashes read
+	edges logpage.EdgeCache[int32] // the right edge of each log, as this process's last Submit left it
 
 	originsMu sync.Mutex
 	origins   map[string]int32 // origin text → id, of origins committed

@@ -38,11 +38,11 @@ func (db *DB) AddRecords(ctx context.Context, election string, recs []*actas.Rec
 	var entry []byte
 	var batch pgx.Batch
 	for i, r := range recs {
-		indexes[i] = lg.size()
+		indexes[i] = lg.Size()
 		logged := *r
 		logged.Time = r.Time.UTC()
 		entry = translog.EncodeRecord(entry[:0], m.code, &logged)
-		if err := lg.append(entry); err != nil {
+		if err := lg.Append(entry); err != nil {
 			return fmt.Errorf("postgres: records of %s: log: %w", election, err)
 		}
 		batch.Queue(`INSERT INTO records (election, log_index, kind, subject, account, time, time_ns, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,

@@ -9,9 +9,10 @@ import (
 	"math"
 	"slices"
 	"time"
-	"unicode/utf8"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/logpage"
+	"github.com/actasproject/actas/internal/storeutil"
 	"github.com/actasproject/actas/translog"
 	"github.com/jackc/pgx/v5"
 )
@@ -38,16 +39,6 @@ type sheetKey uint64
 
 func makeKey(station int64, contest int32, source uint8) sheetKey {
 	return sheetKey(uint64(station)<<24 | uint64(contest)<<8 | uint64(source))
-}
-
-// sourceIndex returns the index of s in actas.Sources.
-func sourceIndex(s actas.Source) (uint8, bool) {
-	for i, src := range actas.Sources {
-		if src == s {
-			return uint8(i), true
-		}
-	}
-	return 0, false
 }
 
 // batch is one call of Submit. Known digests are referenced by int32: an
@@ -95,7 +86,7 @@ func newBatch(m *electionMeta, election string, subs []*actas.Submission) (*batc
 		if !ok {
 			return nil, actas.Errorf(actas.EINVALID, "station %s: election %s has no contest %q", s.Sheet.Station, election, s.Sheet.Contest)
 		}
-		si, ok := sourceIndex(s.Source)
+		si, ok := storeutil.SourceIndex(s.Source)
 		if !ok {
 			_, err := actas.ParseSource(string(s.Source), false)
 			return nil, actas.Errorf(actas.EINVALID, "station %s: %s", s.Sheet.Station, actas.ErrorMessage(err))
@@ -106,7 +97,7 @@ func newBatch(m *electionMeta, election string, subs []*actas.Submission) (*batc
 		if y := s.Received.UTC().Year(); y < 1 || y > 9999 {
 			return nil, actas.Errorf(actas.EINVALID, "station %s: received time %s is not between years 1 and 9999", s.Sheet.Station, s.Received)
 		}
-		if err := checkLogged(s); err != nil {
+		if err := storeutil.CheckLogged(s); err != nil {
 			return nil, err
 		}
 		if err := b.notePhotos(i, s); err != nil {
@@ -128,31 +119,6 @@ func newBatch(m *electionMeta, election string, subs []*actas.Submission) (*batc
 		b.ids[i] = -1
 	}
 	return b, nil
-}
-
-// knownFlags are the flags actas defines: a log entry names each flag, so
-// an unnamed one cannot be logged.
-var knownFlags = func() actas.Flags {
-	var f actas.Flags
-	for _, x := range actas.AllFlags() {
-		f |= x
-	}
-	return f
-}()
-
-// checkLogged refuses what a log entry could not state as it will read
-// back: flags without a name, and evidence that is not UTF-8 text (stored
-// as JSON, which would replace the bytes). Errors: EINVALID.
-func checkLogged(s *actas.Submission) error {
-	if s.Flags&^knownFlags != 0 {
-		return actas.Errorf(actas.EINVALID, "station %s: unknown flags %#x", s.Sheet.Station, uint32(s.Flags&^knownFlags))
-	}
-	for i, ev := range s.Evidence {
-		if !utf8.ValidString(ev.Kind) || !utf8.ValidString(ev.SHA256) || !utf8.ValidString(ev.URL) || !utf8.ValidString(ev.Text) {
-			return actas.Errorf(actas.EINVALID, "station %s: evidence %d is not UTF-8 text", s.Sheet.Station, i+1)
-		}
-	}
-	return nil
 }
 
 // key returns the sheet key of subs[i]; stations must be resolved.
@@ -211,11 +177,11 @@ func (b *batch) codeList() []string {
 // one after the other, each seeing what was committed when it started: all
 // but the first start once the lock is held.) Errors: EINVALID for an
 // unknown station or a missing photo.
-func (b *batch) lookUp(ctx context.Context, tx pgx.Tx) (logExtent, error) {
-	var x logExtent
+func (b *batch) lookUp(ctx context.Context, tx pgx.Tx) (logpage.Extent, error) {
+	var x logpage.Extent
 	var q pgx.Batch
 	q.Queue(`SELECT pg_advisory_xact_lock($1, $2)`, int32(lockClassLog), b.m.id)
-	q.Queue(selectLogExtent, b.m.id, true).QueryRow(func(row pgx.Row) error { return x.scan(row) })
+	q.Queue(selectLogExtent, b.m.id, true).QueryRow(func(row pgx.Row) error { return scanLogExtent(row, &x) })
 	codes := b.codeList()
 	q.Queue(`SELECT id, code FROM stations WHERE election = $1 AND code = ANY($2::text[])`, b.m.id, codes).Query(func(rows pgx.Rows) error {
 		var id int32
@@ -421,7 +387,7 @@ func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submiss
 		if err != nil {
 			return nil, err
 		}
-		if lg, err = appenderAt(ctx, tx, m, x, db.edges.get(m.id)); err != nil {
+		if lg, err = appenderAt(ctx, tx, m, x, db.edges.Get(m.id)); err != nil {
 			return nil, wrapf(err, "postgres: submit to %s", election)
 		}
 	} else {
@@ -441,16 +407,16 @@ func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submiss
 		if err := lockLog(ctx, tx, m.id); err != nil {
 			return nil, fmt.Errorf("postgres: submit to %s: %w", election, err)
 		}
-		if lg, err = newLogAppenderFrom(ctx, tx, m, db.edges.get(m.id)); err != nil {
+		if lg, err = newLogAppenderFrom(ctx, tx, m, db.edges.Get(m.id)); err != nil {
 			return nil, wrapf(err, "postgres: submit to %s", election)
 		}
-		if lg.start > 1 {
-			if err := b.loadPrior(ctx, tx, lg.start-1); err != nil {
+		if lg.Start() > 1 {
+			if err := b.loadPrior(ctx, tx, lg.Start()-1); err != nil {
 				return nil, fmt.Errorf("postgres: submit to %s: earlier submissions: %w", election, err)
 			}
 		}
 	}
-	size := lg.start
+	size := lg.Start()
 	order := b.decide(outcomes)
 	origins, err := db.storeOrigins(ctx, tx, b, order)
 	if err != nil {
@@ -461,14 +427,14 @@ func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submiss
 	}
 	// The edge is computed before the commit (an error then aborts it),
 	// and kept after it.
-	edge, err := lg.edgeAfter()
+	edge, err := lg.EdgeAfter()
 	if err != nil {
 		return nil, fmt.Errorf("postgres: submit to %s: log: %w", election, err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("postgres: submit to %s: %w", election, err)
 	}
-	db.edges.put(m.id, edge)
+	db.edges.Put(m.id, edge)
 	db.originsMu.Lock()
 	maps.Copy(db.origins, origins)
 	db.originsMu.Unlock()
@@ -507,10 +473,10 @@ func (b *batch) appendEntries(lg *logAppender, order []int32, stop <-chan struct
 			default:
 			}
 		}
-		if leaf, err = b.encodeEntry(leaf[:1], i, lg.start+int64(k), &s); err != nil {
+		if leaf, err = b.encodeEntry(leaf[:1], i, lg.Start()+int64(k), &s); err != nil {
 			return err
 		}
-		if err := lg.appendLeaf(sha256.Sum256(leaf)); err != nil {
+		if err := lg.AppendLeaf(sha256.Sum256(leaf)); err != nil {
 			return err
 		}
 	}
@@ -523,7 +489,7 @@ func (b *batch) store(ctx context.Context, tx pgx.Tx, lg *logAppender, order []i
 	if len(order) == 0 {
 		return nil
 	}
-	src := &submissionRows{b: b, order: order, start: lg.start, origins: origins, progress: progress, k: -1}
+	src := &submissionRows{b: b, order: order, start: lg.Start(), origins: origins, progress: progress, k: -1}
 	if len(order) < copyRowsFrom {
 		if err := b.appendEntries(lg, order, nil); err != nil {
 			return fmt.Errorf("postgres: submit to %s: log: %w", b.m.code, err)

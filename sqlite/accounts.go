@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/storeutil"
 )
 
 // accountColumns reads an account with its election's id and whether it is
@@ -248,17 +249,6 @@ func activeAccount(ctx context.Context, tx *sql.Tx, id int64) (*actas.Account, e
 	return a, nil
 }
 
-// checkExpiry checks that expires lies in (now, now+MaxCodeValidity].
-func checkExpiry(what string, expires, now time.Time) error {
-	if !expires.After(now) {
-		return actas.Errorf(actas.EINVALID, "%s: expiry %s is not in the future", what, formatTime(expires))
-	}
-	if expires.Sub(now) > actas.MaxCodeValidity {
-		return actas.Errorf(actas.EINVALID, "%s: expiry %s is more than %v away", what, formatTime(expires), actas.MaxCodeValidity)
-	}
-	return nil
-}
-
 // issue stores a new secret's hash for an active account with insert, whose
 // arguments are the hash, the account and then args, and returns the secret.
 func (db *DB) issue(ctx context.Context, what string, account int64, insert string, args ...any) (string, error) {
@@ -283,7 +273,7 @@ func (db *DB) issue(ctx context.Context, what string, account int64, insert stri
 // IssueCode makes a one-time sign-in code. See actas.AccountStore.
 func (db *DB) IssueCode(ctx context.Context, account int64, expires time.Time) (string, error) {
 	now := time.Now()
-	if err := checkExpiry("sign-in code", expires, now); err != nil {
+	if err := storeutil.CheckExpiry("sign-in code", expires, now); err != nil {
 		return "", err
 	}
 	return db.issue(ctx, "issue sign-in code", account,
@@ -321,7 +311,7 @@ func (db *DB) RedeemCode(ctx context.Context, election, plain string, now time.T
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: redeem sign-in code: expiry: %w", err)
 	}
-	if !sameHash(stored, hash) || used || !now.Before(exp) || a.Disabled || a.Election != election {
+	if !storeutil.SameHash(stored, hash) || used || !now.Before(exp) || a.Disabled || a.Election != election {
 		return nil, noCredential()
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO sign_in_code_uses (code, at) VALUES (?, ?)`, hash[:], formatTime(now)); err != nil {
@@ -333,19 +323,10 @@ func (db *DB) RedeemCode(ctx context.Context, election, plain string, now time.T
 	return a, nil
 }
 
-// sameHash compares a stored hash with the one looked up, in constant time.
-func sameHash(stored []byte, h [32]byte) bool {
-	var s [32]byte
-	if copy(s[:], stored) != len(s) || len(stored) != len(s) {
-		return false
-	}
-	return actas.SecretEqual(s, h)
-}
-
 // CreateSession starts a session. See actas.AccountStore.
 func (db *DB) CreateSession(ctx context.Context, account int64, expires time.Time) (string, error) {
 	now := time.Now()
-	if err := checkExpiry("session", expires, now); err != nil {
+	if err := storeutil.CheckExpiry("session", expires, now); err != nil {
 		return "", err
 	}
 	return db.issue(ctx, "create session", account,
@@ -370,7 +351,7 @@ func (db *DB) SessionAccount(ctx context.Context, hash [32]byte, now time.Time) 
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: session: expiry: %w", err)
 	}
-	if !sameHash(stored, hash) || revoked || !now.Before(exp) {
+	if !storeutil.SameHash(stored, hash) || revoked || !now.Before(exp) {
 		return nil, noCredential()
 	}
 	return db.credentialAccount(ctx, account)
@@ -451,7 +432,7 @@ func (db *DB) TokenAccount(ctx context.Context, hash [32]byte) (*actas.Account, 
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: token: %w", err)
 	}
-	if !sameHash(stored, hash) {
+	if !storeutil.SameHash(stored, hash) {
 		return nil, noCredential()
 	}
 	return db.credentialAccount(ctx, account)

@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"context"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/actasproject/actas"
 	"github.com/actasproject/actas/sqlite"
+	"github.com/actasproject/actas/storetest"
 )
 
 // The size of the benchmarks, 20,000 unless ACTAS_BENCH_SHEETS or the flag
@@ -23,50 +23,6 @@ func envInt(name string, def int) int {
 		return n
 	}
 	return def
-}
-
-// scaleElection returns an election of the target's shape: five levels, one
-// contest of twelve choices, n stations, five per center and ten areas per
-// parent above.
-func scaleElection(n int) (*actas.Election, []actas.Station, []*actas.Submission) {
-	e := &actas.Election{
-		ID: "scale", Name: "Scale test", Date: "2024-06-01", Open: "07:00", Close: "18:00",
-		Levels: []string{"region", "state", "municipality", "parish", "center"},
-	}
-	c := actas.Contest{ID: "general", Name: "General"}
-	for i := range 12 {
-		c.Choices = append(c.Choices, actas.Choice{ID: fmt.Sprintf("p%02d", i+1), Name: fmt.Sprintf("Party %d", i+1)})
-	}
-	e.Contests = []actas.Contest{c}
-	stations := make([]actas.Station, n)
-	subs := make([]*actas.Submission, n)
-	received := time.Date(2024, 6, 1, 20, 0, 0, 0, time.UTC)
-	for i := range n {
-		center := i / 5
-		parish, municipality := center/10, center/100
-		state, region := center/1000, center/10000
-		code := fmt.Sprintf("S%07d", i+1)
-		stations[i] = actas.Station{
-			Code: code,
-			Area: actas.JoinPath("R"+strconv.Itoa(region), "S"+strconv.Itoa(state), "M"+strconv.Itoa(municipality),
-				"P"+strconv.Itoa(parish), "C"+strconv.Itoa(center)),
-			Registered: 1000 + int64(i%300),
-		}
-		votes := make([]int64, 12)
-		var valid int64
-		for j := range votes {
-			votes[j] = int64((i*7+j*13)%90 + j)
-			valid += votes[j]
-		}
-		sheet := actas.Sheet{Station: code, Contest: "general", Votes: votes, Blank: int64(i % 5), Null: int64(i % 7), Voters: actas.Unknown}
-		sheet.Ballots = valid + sheet.Blank + sheet.Null
-		subs[i] = &actas.Submission{
-			Election: "scale", Source: actas.Witness, Sheet: sheet,
-			Flags:     actas.Check(&sheet, &stations[i], 0),
-			Submitter: "import", Origin: "import bench.csv sha256:4f2a", Received: received,
-		}
-	}
-	return e, stations, subs
 }
 
 // freshSubs copies subs so that a run starts from submissions no store has
@@ -131,7 +87,7 @@ func timePlainInsert(tb testing.TB, dir string, subs []*actas.Submission) time.D
 
 // BenchmarkSubmitBulk imports a whole file into a new store in one Submit.
 func BenchmarkSubmitBulk(b *testing.B) {
-	e, stations, subs := scaleElection(*benchSheets)
+	e, stations, subs := storetest.ScaleElection(*benchSheets)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -150,7 +106,7 @@ func BenchmarkSubmitBulk(b *testing.B) {
 // BenchmarkSubmitBulkAgain imports the file into a store that holds it
 // already: every sheet is present.
 func BenchmarkSubmitBulkAgain(b *testing.B) {
-	e, stations, subs := scaleElection(*benchSheets)
+	e, stations, subs := storetest.ScaleElection(*benchSheets)
 	db := mustScaleStore(b, e, stations, subs)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -168,7 +124,7 @@ func BenchmarkSubmitBulkAgain(b *testing.B) {
 // BenchmarkSubmissions reads every submission of the election, as the
 // tabulation does when the server starts.
 func BenchmarkSubmissions(b *testing.B) {
-	e, stations, subs := scaleElection(*benchSheets)
+	e, stations, subs := storetest.ScaleElection(*benchSheets)
 	db := mustScaleStore(b, e, stations, subs)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -203,7 +159,7 @@ func mustScaleStore(tb testing.TB, e *actas.Election, stations []actas.Station, 
 // BenchmarkPlainInsert is the baseline of BenchmarkSubmitBulk: the same rows
 // in one plain table.
 func BenchmarkPlainInsert(b *testing.B) {
-	_, _, subs := scaleElection(*benchSheets)
+	_, _, subs := storetest.ScaleElection(*benchSheets)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -219,7 +175,7 @@ func BenchmarkPlainInsert(b *testing.B) {
 
 // BenchmarkCreateElection creates the election with all its stations.
 func BenchmarkCreateElection(b *testing.B) {
-	e, stations, _ := scaleElection(*benchSheets)
+	e, stations, _ := storetest.ScaleElection(*benchSheets)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -244,7 +200,7 @@ func BenchmarkCreateElection(b *testing.B) {
 // its own durable transaction) into a store holding the scale election's
 // sheets: what a witness waits for, log entry and hashes included.
 func BenchmarkSubmitOne(b *testing.B) {
-	e, stations, subs := scaleElection(*benchSheets)
+	e, stations, subs := storetest.ScaleElection(*benchSheets)
 	db := mustScaleStore(b, e, stations, subs)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -269,7 +225,7 @@ func BenchmarkSubmitOne(b *testing.B) {
 // unlogged one's, over all operations (target: under 20% at 1,050,000).
 // go test ./sqlite -run '^$' -bench LogCost -benchtime 3x -args -sheets 1050000
 func BenchmarkLogCost(b *testing.B) {
-	e, stations, subs := scaleElection(*benchSheets)
+	e, stations, subs := storetest.ScaleElection(*benchSheets)
 	var logged, unlogged time.Duration
 	run := func(skipLog bool) time.Duration {
 		b.StopTimer()
@@ -308,7 +264,7 @@ func BenchmarkLogCost(b *testing.B) {
 // percent of the unlogged time.
 // go test ./sqlite -run '^$' -bench LogCostOne -benchtime 2000x
 func BenchmarkLogCostOne(b *testing.B) {
-	e, stations, subs := scaleElection(*benchSheets)
+	e, stations, subs := storetest.ScaleElection(*benchSheets)
 	logged := mustScaleStore(b, e, stations, subs)
 	unlogged, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "unlogged.db"))
 	if err != nil {

@@ -26,7 +26,7 @@ const (
 // crashBatches returns the batches the child imports: every station's sheet
 // from each source in turn, crashBatch sheets at a time.
 func crashBatches() (*actas.Election, []actas.Station, [][]*actas.Submission) {
-	e, stations, subs := scaleElection(crashStations)
+	e, stations, subs := storetest.ScaleElection(crashStations)
 	var batches [][]*actas.Submission
 	for _, src := range actas.Sources {
 		for start := 0; start < len(subs); start += crashBatch {

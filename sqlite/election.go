@@ -7,11 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/logpage"
+	"github.com/actasproject/actas/internal/storeutil"
 	"github.com/actasproject/actas/translog"
 )
 
@@ -92,7 +93,7 @@ func (db *DB) CreateElection(ctx context.Context, e *actas.Election, stations []
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	g, err := buildGeography(e, stations)
+	g, err := storeutil.BuildGeography(e, stations)
 	if err != nil {
 		return err
 	}
@@ -107,7 +108,7 @@ func (db *DB) CreateElection(ctx context.Context, e *actas.Election, stations []
 	encoded := make(chan struct{})
 	go func() {
 		defer close(encoded)
-		entry, entryErr = translog.EncodeElection(e, g.storedStations())
+		entry, entryErr = translog.EncodeElection(e, g.StoredStations())
 	}()
 	defer func() { <-encoded }()
 	tx, err := db.w.BeginTx(ctx, nil)
@@ -145,7 +146,7 @@ func (db *DB) CreateElection(ctx context.Context, e *actas.Election, stations []
 			}
 		}
 	}
-	if err := g.insert(ctx, tx, eid, e.Name); err != nil {
+	if err := insertGeography(ctx, tx, g, eid); err != nil {
 		return fmt.Errorf("sqlite: create election %s: %w", e.ID, err)
 	}
 	<-encoded
@@ -161,156 +162,18 @@ func (db *DB) CreateElection(ctx context.Context, e *actas.Election, stations []
 	return nil
 }
 
-// geography is an election's areas and stations, ready to insert. Area i
-// (from 0) gets row id base+i, so stations can name their area without a
-// query per row.
-type geography struct {
-	areas    []area // areas[0] is national
-	stations []actas.Station
-	areaOf   []int32 // index into areas of each station's area
-}
-
-type area struct {
-	path   string
-	name   string
-	level  int
-	parent int32 // index into areas, -1 for national
-}
-
-// buildGeography checks the stations and derives the areas from their
-// paths. Paths are stored in canonical form (actas.JoinPath of their names).
-func buildGeography(e *actas.Election, stations []actas.Station) (*geography, error) {
-	levels := len(e.Levels)
-	g := &geography{stations: stations, areaOf: make([]int32, len(stations))}
-	g.areas = append(g.areas, area{path: "", name: e.Name, level: -1, parent: -1})
-	index := map[string]int32{"": 0}
-	codes := make(map[string]struct{}, len(stations))
-	var names []string
-	for i := range stations {
-		st := &stations[i]
-		if st.Code == "" {
-			return nil, actas.Errorf(actas.EINVALID, "election %s: station %d has an empty code", e.ID, i+1)
-		}
-		if _, dup := codes[st.Code]; dup {
-			return nil, actas.Errorf(actas.EINVALID, "election %s: station %s appears twice", e.ID, st.Code)
-		}
-		codes[st.Code] = struct{}{}
-		if st.Registered < 0 || st.Machines < 0 {
-			return nil, actas.Errorf(actas.EINVALID, "election %s: station %s: registered and machines may not be negative", e.ID, st.Code)
-		}
-		// Stations of an area usually come together: reuse the last one's.
-		if i > 0 && st.Area == stations[i-1].Area {
-			g.areaOf[i] = g.areaOf[i-1]
-			continue
-		}
-		path, err := canonicalStationPath(st.Area, levels, &names)
-		if err != nil {
-			return nil, actas.Errorf(actas.EINVALID, "election %s: station %s: %s", e.ID, st.Code, actas.ErrorMessage(err))
-		}
-		// Walk the path's prefixes top down; most are known already.
-		parent := int32(0)
-		level := 0
-		for end := 0; end <= len(path); end++ {
-			if end < len(path) && !(path[end] == '/' && !escaped(path, end)) {
-				continue
-			}
-			prefix := path[:end]
-			id, ok := index[prefix]
-			if !ok {
-				id = int32(len(g.areas))
-				index[prefix] = id
-				g.areas = append(g.areas, area{path: prefix, name: names[level], level: level, parent: parent})
-			}
-			parent = id
-			level++
-		}
-		g.areaOf[i] = parent
-	}
-	return g, nil
-}
-
-// storedStations returns the stations as Stations will read them back:
-// with their areas' canonical paths. Those are the paths given, except for
-// a path escaping a character that needs no escape.
-func (g *geography) storedStations() []actas.Station {
-	same := true
-	for i := range g.stations {
-		if g.stations[i].Area != g.areas[g.areaOf[i]].path {
-			same = false
-			break
-		}
-	}
-	if same {
-		return g.stations
-	}
-	out := slices.Clone(g.stations)
-	for i := range out {
-		out[i].Area = g.areas[g.areaOf[i]].path
-	}
-	return out
-}
-
 // appendFirstEntry starts the log of the election just inserted with its
 // first entry, with the statements of the transaction that inserted it.
 func appendFirstEntry(ctx context.Context, st *prepared, m *electionMeta, entry []byte) error {
-	l := newInlineLog(startAppender(m, 0, edgeReader{}, nil))
-	if err := l.a.append(entry); err != nil {
+	l := newInlineLog(&logAppender{Appender: logpage.Start(0, logpage.EdgeReader{}, nil), m: m})
+	if err := l.a.Append(entry); err != nil {
 		return err
 	}
 	return l.write(ctx, st)
 }
 
-// canonicalStationPath checks that path has one name per level and returns
-// its canonical form, with the names in *names. Paths without escapes (all
-// but a few) are already canonical.
-func canonicalStationPath(path string, levels int, names *[]string) (string, error) {
-	*names = (*names)[:0]
-	if path == "" || path == actas.National {
-		return "", actas.Errorf(actas.EINVALID, "area path %q must name an area at each of the %d levels", path, levels)
-	}
-	if strings.IndexByte(path, '\\') < 0 {
-		rest := path
-		for {
-			name, after, more := strings.Cut(rest, "/")
-			if name == "" {
-				return "", actas.Errorf(actas.EINVALID, "area path %q has an empty name", path)
-			}
-			*names = append(*names, name)
-			if !more {
-				break
-			}
-			rest = after
-		}
-	} else {
-		ns, err := actas.SplitPath(path)
-		if err != nil {
-			return "", err
-		}
-		*names = append(*names, ns...)
-		path = actas.JoinPath(ns...)
-	}
-	if len(*names) != levels {
-		return "", actas.Errorf(actas.EINVALID, "area path %q has %d names; the election has %d levels", path, len(*names), levels)
-	}
-	if (*names)[0] == actas.National {
-		// Checked here rather than through actas.CheckStationArea, which
-		// would split every path a second time.
-		return "", actas.Errorf(actas.EINVALID, "area path %q: a top-level area may not be called %q, which names the whole election", path, actas.National)
-	}
-	return path, nil
-}
-
-// escaped reports whether path[i] is preceded by an odd number of '\'.
-func escaped(path string, i int) bool {
-	n := 0
-	for j := i - 1; j >= 0 && path[j] == '\\'; j-- {
-		n++
-	}
-	return n%2 == 1
-}
-
 // insert writes the areas and stations of election eid.
-func (g *geography) insert(ctx context.Context, tx *sql.Tx, eid int64, electionName string) error {
+func insertGeography(ctx context.Context, tx *sql.Tx, g *storeutil.Geography, eid int64) error {
 	var base int64
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM areas`).Scan(&base); err != nil {
 		return fmt.Errorf("areas: %w", err)
@@ -321,12 +184,12 @@ func (g *geography) insert(ctx context.Context, tx *sql.Tx, eid int64, electionN
 	}
 	defer ins.close()
 	eidv := any(eid)
-	for i, a := range g.areas {
+	for i, a := range g.Areas {
 		var parent any
-		if a.parent >= 0 {
-			parent = base + int64(a.parent)
+		if a.Parent >= 0 {
+			parent = base + int64(a.Parent)
 		}
-		if err := ins.add(ctx, base+int64(i), eidv, parent, a.level, a.name, a.path); err != nil {
+		if err := ins.add(ctx, base+int64(i), eidv, parent, a.Level, a.Name, a.Path); err != nil {
 			return fmt.Errorf("areas: %w", err)
 		}
 	}
@@ -338,9 +201,9 @@ func (g *geography) insert(ctx context.Context, tx *sql.Tx, eid int64, electionN
 		return fmt.Errorf("stations: %w", err)
 	}
 	defer sins.close()
-	for i := range g.stations {
-		st := &g.stations[i]
-		if err := sins.add(ctx, eidv, base+int64(g.areaOf[i]), st.Code, st.Registered, st.Machines); err != nil {
+	for i := range g.Stations {
+		st := &g.Stations[i]
+		if err := sins.add(ctx, eidv, base+int64(g.AreaOf[i]), st.Code, st.Registered, st.Machines); err != nil {
 			return fmt.Errorf("stations: %w", err)
 		}
 	}

@@ -159,7 +159,7 @@ func TestMigrationAddsEvidence(t *testing.T) {
 // whose sheets name none. Storing the photos takes a transaction each, so it
 // is done once, into a file that every run copies.
 func BenchmarkSubmitBulkPhotos(b *testing.B) {
-	e, stations, subs := scaleElection(*benchSheets)
+	e, stations, subs := storetest.ScaleElection(*benchSheets)
 	dir := b.TempDir()
 	db := newScaleStore(b, dir, e, stations)
 	for i, s := range subs {

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -9,83 +8,31 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/logpage"
 	"github.com/actasproject/actas/translog"
-	"golang.org/x/mod/sumdb/note"
 )
 
-// An election's log hashes are kept in pages of hashesPerPage consecutive
-// stored-hash indexes (see migrations/0001_init.sql, log_pages).
+// Aliases of the page layout the stores share (internal/logpage).
 const (
-	hashSize      = 32
-	hashesPerPage = 32
-	pageBytes     = hashesPerPage * hashSize
+	hashSize      = logpage.HashSize
+	hashesPerPage = logpage.HashesPerPage
+	pageBytes     = logpage.PageBytes
 )
-
-// logDamaged reports a log whose rows and hashes disagree: something changed
-// the file behind the program's back. Nothing is appended to such a log.
-func logDamaged(m *electionMeta, format string, args ...any) error {
-	return actas.Errorf(actas.EINTERNAL, "the log of election %s is damaged: %s; run actas log verify", m.code, fmt.Sprintf(format, args...))
-}
-
-// logExtent is what the file holds of an election's log: the entries its
-// rows record and the hashes its pages hold.
-type logExtent struct {
-	rows     int64  // 1 + the largest log index a row claims (entry 0 is the election)
-	hashes   int64  // stored hashes
-	lastPage int64  // number of the last page, -1 when there is none
-	tail     []byte // the hashes of the last page when it is partial
-}
 
 // readLogExtent reads the extent of election m's log with extent, the
 // statement selectLogExtent. withTail also reads the hashes of a partial
 // last page, which appending rewrites.
-func readLogExtent(ctx context.Context, extent *sql.Stmt, m *electionMeta, withTail bool) (logExtent, error) {
-	var x logExtent
-	var length int64
-	if err := extent.QueryRowContext(ctx, m.rowID(0), m.rowID(maxSeq), m.id, withTail).Scan(&x.rows, &x.lastPage, &length, &x.tail); err != nil {
+func readLogExtent(ctx context.Context, extent *sql.Stmt, m *electionMeta, withTail bool) (logpage.Extent, error) {
+	var x logpage.Extent
+	var page, length int64
+	if err := extent.QueryRowContext(ctx, m.rowID(0), m.rowID(maxSeq), m.id, withTail).Scan(&x.Rows, &page, &length, &x.Tail); err != nil {
 		return x, fmt.Errorf("log extent: %w", err)
 	}
-	if x.lastPage >= 0 {
-		x.hashes = x.lastPage*hashesPerPage + length/hashSize
-	}
+	x.SetLastPage(page, length)
 	return x, nil
-}
-
-// size returns the number of entries the file holds evidence of: the larger
-// of what the rows and what the hashes say, so that whatever is missing shows
-// as an error when it is read rather than as a shorter log.
-func (x logExtent) size() int64 { return max(x.rows, sizeOfHashes(x.hashes)) }
-
-// sizeOfHashes returns the largest log size whose stored hashes number at
-// most count.
-func sizeOfHashes(count int64) int64 {
-	lo, hi := int64(0), count // StoredHashCount(n) >= n
-	for lo < hi {
-		mid := hi - (hi-lo)/2
-		if translog.StoredHashCount(mid) <= count {
-			lo = mid
-		} else {
-			hi = mid - 1
-		}
-	}
-	return lo
-}
-
-// checkedSize returns the log's size when its rows and hashes agree, and an
-// error saying how they differ otherwise.
-func (x logExtent) checkedSize(m *electionMeta) (int64, error) {
-	if want := translog.StoredHashCount(x.rows); x.hashes != want {
-		return 0, logDamaged(m, "its rows record %d entries, which store %d hashes, but it holds %d", x.rows, want, x.hashes)
-	}
-	if want := int(x.hashes%hashesPerPage) * hashSize; x.tail != nil && len(x.tail) != want {
-		return 0, logDamaged(m, "its last page holds %d bytes, not %d", len(x.tail), want)
-	}
-	return x.rows, nil
 }
 
 // selectPages reads the pages of an election's log hashes named in a JSON
@@ -99,7 +46,7 @@ const selectPages = `SELECT p.page, p.hashes FROM json_each(?2) AS j CROSS JOIN 
 // pages, the statement selectPages. Pages in cache (when not nil) are not
 // read, and full pages read are added to it. Errors: EINVALID for an index
 // the log does not store.
-func readHashes(ctx context.Context, pages *sql.Stmt, cache *pageCache, m *electionMeta, indexes []int64) ([][hashSize]byte, error) {
+func readHashes(ctx context.Context, pages *sql.Stmt, cache *logpage.PageCache[int64], m *electionMeta, indexes []int64) ([][hashSize]byte, error) {
 	out := make([][hashSize]byte, len(indexes))
 	if len(indexes) == 0 {
 		return out, nil
@@ -137,7 +84,7 @@ func readHashes(ctx context.Context, pages *sql.Stmt, cache *pageCache, m *elect
 			continue
 		}
 		last = p
-		if hashes, ok := cache.get(m.id, p); ok {
+		if hashes, ok := cache.Get(m.id, p); ok {
 			pick(p, hashes)
 			continue
 		}
@@ -163,7 +110,7 @@ func readHashes(ctx context.Context, pages *sql.Stmt, cache *pageCache, m *elect
 				break
 			}
 			if len(hashes) == pageBytes {
-				cache.put(m.id, page, hashes)
+				cache.Put(m.id, page, hashes)
 			}
 		}
 		if err := rows.Err(); err != nil {
@@ -173,57 +120,10 @@ func readHashes(ctx context.Context, pages *sql.Stmt, cache *pageCache, m *elect
 	for _, k := range byPage {
 		if !found[k] {
 			// Its page is missing, or ends before it.
-			return nil, noHash(m, indexes[k])
+			return nil, logpage.NoHash(m.code, indexes[k])
 		}
 	}
 	return out, nil
-}
-
-// pageCache keeps full pages of log hashes for the readers. A full page
-// never changes, so a copy serves as long as the store is open; a proof
-// reads a page per level of the tree, and the few pages of the upper
-// levels serve every proof.
-type pageCache struct {
-	mu    sync.Mutex
-	pages map[[2]int64][]byte // by election row id and page
-}
-
-// pagesCached bounds the cache: 32768 pages of 1 KiB (32 MiB) hold every
-// page of a log of half a million entries, and the upper levels of any log.
-const pagesCached = 32768
-
-func (c *pageCache) get(election, page int64) ([]byte, bool) {
-	if c == nil {
-		return nil, false
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	b, ok := c.pages[[2]int64{election, page}]
-	return b, ok
-}
-
-// put keeps a full page, evicting an arbitrary one when full: the pages
-// every proof reads come back at once.
-func (c *pageCache) put(election, page int64, hashes []byte) {
-	if c == nil || len(hashes) != pageBytes {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.pages == nil {
-		c.pages = make(map[[2]int64][]byte)
-	}
-	if len(c.pages) >= pagesCached {
-		for k := range c.pages {
-			delete(c.pages, k)
-			break
-		}
-	}
-	c.pages[[2]int64{election, page}] = hashes
-}
-
-func noHash(m *electionMeta, i int64) error {
-	return actas.Errorf(actas.EINVALID, "the log of election %s stores no hash at index %d", m.code, i)
 }
 
 // hashReader reads an election's stored hashes with pages (selectPages),
@@ -246,63 +146,11 @@ func (r hashReader) ReadHashes(indexes []int64) ([]translog.Hash, error) {
 	return out, nil
 }
 
-// edgeReader serves the hashes of the complete subtrees a log splits into
-// (its right edge), which is all that appending to the log reads: an
-// Appender fed from it needs no database, and so can run on another
-// goroutine while the transaction inserts rows.
-type edgeReader map[int64]translog.Hash
-
-func (e edgeReader) ReadHashes(indexes []int64) ([]translog.Hash, error) {
-	out := make([]translog.Hash, len(indexes))
-	for k, i := range indexes {
-		h, ok := e[i]
-		if !ok {
-			return nil, fmt.Errorf("stored hash %d is not on the log's right edge", i)
-		}
-		out[k] = h
-	}
-	return out, nil
-}
-
-// recorder is a HashReader that keeps what it reads.
-type recorder struct {
-	r    translog.HashReader
-	seen edgeReader
-}
-
-func (r recorder) ReadHashes(indexes []int64) ([]translog.Hash, error) {
-	hs, err := r.r.ReadHashes(indexes)
-	if err == nil {
-		for k, i := range indexes {
-			r.seen[i] = hs[k]
-		}
-	}
-	return hs, err
-}
-
-// hashPage is a page of an election's log hashes to write: hashes from the
-// page's start, of which the file holds the first held bytes already.
-type hashPage struct {
-	page   int64
-	hashes []byte
-	held   int
-}
-
-// logAppender appends entries to an election's log in one write
-// transaction: it computes the hashes each entry adds (translog.Appender)
-// and gathers them into pages, which emit receives as each one fills and,
-// from finish, the last, partial one. It touches no database, so that it can
-// run beside the inserts; newLogAppender reads what it needs first.
+// logAppender appends entries to election m's log in one write
+// transaction (logpage.Appender); its pages go to the caller's Emit.
 type logAppender struct {
-	m     *electionMeta
-	start int64 // the log's size when the transaction began
-	app   *translog.Appender
-	emit  func(hashPage) error
-
-	page  int64
-	buf   []byte
-	held  int  // bytes of buf the file holds
-	added bool // buf holds hashes the file does not
+	*logpage.Appender
+	m *electionMeta
 }
 
 // newLogAppender reads, with the statements of a write transaction, the
@@ -314,119 +162,17 @@ func newLogAppender(ctx context.Context, st *prepared, m *electionMeta) (*logApp
 }
 
 // newLogAppenderFrom is newLogAppender, taking the right edge from known
-// when it is the edge of the log the file holds (same size, same partial
-// last page) instead of reading it: a live submission's transaction then
-// reads one row of the log rather than a page per level of its tree.
-func newLogAppenderFrom(ctx context.Context, st *prepared, m *electionMeta, known *logEdge) (*logAppender, error) {
+// when it is the edge of the log the file holds (see logpage.Resume).
+func newLogAppenderFrom(ctx context.Context, st *prepared, m *electionMeta, known *logpage.Edge) (*logAppender, error) {
 	x, err := readLogExtent(ctx, st.logExtent, m, true)
 	if err != nil {
 		return nil, err
 	}
-	size, err := x.checkedSize(m)
+	a, err := logpage.Resume(m.code, x, known, hashReader{ctx: ctx, pages: st.pages, m: m})
 	if err != nil {
 		return nil, err
 	}
-	if known != nil && known.size == size && bytes.Equal(known.tail, x.tail) {
-		return startAppender(m, size, known.edge, x.tail), nil
-	}
-	// The hashes TreeHash reads are exactly the complete subtrees the log
-	// splits into: its right edge.
-	edge := recorder{r: hashReader{ctx: ctx, pages: st.pages, m: m}, seen: edgeReader{}}
-	if _, err := translog.TreeHash(size, edge); err != nil {
-		return nil, fmt.Errorf("log hashes: %w", err)
-	}
-	return startAppender(m, size, edge.seen, x.tail), nil
-}
-
-// startAppender returns an appender to election m's log of size entries,
-// whose right edge and partial last page are edge and tail.
-func startAppender(m *electionMeta, size int64, edge edgeReader, tail []byte) *logAppender {
-	a := &logAppender{m: m, start: size, app: translog.NewAppender(size, edge)}
-	a.page = translog.StoredHashCount(size) / hashesPerPage
-	a.buf = append(make([]byte, 0, pageBytes), tail...)
-	a.held = len(tail)
-	return a
-}
-
-// logEdge is what appending to a log of size entries needs of it: the
-// hashes of its right edge and its partial last page. The log is
-// append-only, so the edge of a given size never changes.
-type logEdge struct {
-	size int64
-	edge edgeReader
-	tail []byte
-}
-
-// edgeAfter returns the edge of the log once a's entries are appended and
-// its pages written.
-func (a *logAppender) edgeAfter() (*logEdge, error) {
-	size := a.app.Size()
-	rec := recorder{r: a.app, seen: edgeReader{}}
-	if _, err := translog.TreeHash(size, rec); err != nil {
-		return nil, err
-	}
-	return &logEdge{size: size, edge: rec.seen, tail: bytes.Clone(a.buf)}, nil
-}
-
-// edgeCache keeps, per election, the edge the last Submit of this process
-// left. Another process appending changes the log's size, and a cached
-// edge that does not match the file is not used.
-type edgeCache struct {
-	mu    sync.Mutex
-	edges map[int64]*logEdge // by election row id
-}
-
-func (c *edgeCache) get(election int64) *logEdge {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.edges[election]
-}
-
-func (c *edgeCache) put(election int64, e *logEdge) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.edges == nil {
-		c.edges = map[int64]*logEdge{}
-	}
-	c.edges[election] = e
-}
-
-// size returns the log's size with the entries appended so far.
-func (a *logAppender) size() int64 { return a.app.Size() }
-
-// append adds entry as the log's next entry.
-func (a *logAppender) append(entry []byte) error {
-	return a.appendLeaf(translog.LeafHash(entry))
-}
-
-// appendLeaf adds the next entry, whose leaf hash is leaf.
-func (a *logAppender) appendLeaf(leaf translog.Hash) error {
-	hs, err := a.app.AppendLeaf(leaf)
-	if err != nil {
-		return err
-	}
-	for i := range hs {
-		a.buf = append(a.buf, hs[i][:]...)
-		a.added = true
-		if len(a.buf) == pageBytes {
-			if err := a.emit(hashPage{page: a.page, hashes: a.buf, held: a.held}); err != nil {
-				return err
-			}
-			a.page++
-			a.buf = make([]byte, 0, pageBytes)
-			a.held, a.added = 0, false
-		}
-	}
-	return nil
-}
-
-// finish emits the last, partial page if it holds new hashes.
-func (a *logAppender) finish() error {
-	if !a.added {
-		return nil
-	}
-	a.added = false
-	return a.emit(hashPage{page: a.page, hashes: a.buf, held: a.held})
+	return &logAppender{Appender: a, m: m}, nil
 }
 
 // pageWriter writes hash pages of one election with the statements of a
@@ -436,19 +182,19 @@ type pageWriter struct {
 	m  *electionMeta
 }
 
-func (w pageWriter) write(ctx context.Context, p hashPage) error {
-	if p.held == 0 {
-		if _, err := w.st.insertPage.ExecContext(ctx, w.m.id, p.page, p.hashes); err != nil {
-			return fmt.Errorf("log page %d: %w", p.page, err)
+func (w pageWriter) write(ctx context.Context, p logpage.Page) error {
+	if p.Held == 0 {
+		if _, err := w.st.insertPage.ExecContext(ctx, w.m.id, p.Num, p.Hashes); err != nil {
+			return fmt.Errorf("log page %d: %w", p.Num, err)
 		}
 		return nil
 	}
-	res, err := w.st.growPage.ExecContext(ctx, p.hashes, w.m.id, p.page, p.held)
+	res, err := w.st.growPage.ExecContext(ctx, p.Hashes, w.m.id, p.Num, p.Held)
 	if err != nil {
-		return fmt.Errorf("log page %d: %w", p.page, err)
+		return fmt.Errorf("log page %d: %w", p.Num, err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return logDamaged(w.m, "its last page %d changed during the transaction (%d rows, %v)", p.page, n, err)
+		return logpage.Damaged(w.m.code, "its last page %d changed during the transaction (%d rows, %v)", p.Num, n, err)
 	}
 	return nil
 }
@@ -459,7 +205,7 @@ func (w pageWriter) write(ctx context.Context, p hashPage) error {
 // nothing.
 type inlineLog struct {
 	a     *logAppender
-	pages []hashPage
+	pages []logpage.Page
 }
 
 // openInlineLog starts appending to election m's log on the calling
@@ -475,7 +221,7 @@ func openInlineLog(ctx context.Context, st *prepared, m *electionMeta) (*inlineL
 
 func newInlineLog(a *logAppender) *inlineLog {
 	l := &inlineLog{a: a}
-	a.emit = func(p hashPage) error {
+	a.Emit = func(p logpage.Page) error {
 		l.pages = append(l.pages, p)
 		return nil
 	}
@@ -484,7 +230,7 @@ func newInlineLog(a *logAppender) *inlineLog {
 
 // write finishes the log's last page and stores every page filled.
 func (l *inlineLog) write(ctx context.Context, st *prepared) error {
-	if err := l.a.finish(); err != nil {
+	if err := l.a.Finish(); err != nil {
 		return err
 	}
 	w := pageWriter{st: st, m: l.a.m}
@@ -509,7 +255,7 @@ func (db *DB) LogSize(ctx context.Context, election string) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: log of %s: %w", election, err)
 	}
-	return x.size(), nil
+	return x.Size(), nil
 }
 
 // LogHashes returns the stored hashes at the given stored-hash indexes, in
@@ -531,27 +277,6 @@ func (db *DB) LogHashes(ctx context.Context, election string, indexes []int64) (
 	return hs, nil
 }
 
-// checkpointText returns the checkpoint a signed note states, without
-// checking its signatures (the store has no key). Errors: EINVALID.
-func checkpointText(election string, msg []byte) (translog.Checkpoint, error) {
-	var c translog.Checkpoint
-	_, err := note.Open(msg, note.VerifierList())
-	var unverified *note.UnverifiedNoteError
-	if !errors.As(err, &unverified) {
-		// With no known key, a well-formed signed note is unverified;
-		// anything else is not a signed note.
-		return c, actas.Errorf(actas.EINVALID, "checkpoint of election %s: the note is not a signed note: %v", election, err)
-	}
-	c, err = translog.ParseCheckpoint([]byte(unverified.Note.Text))
-	if err != nil {
-		return c, err
-	}
-	if !strings.HasSuffix(c.Origin, "/"+election) || len(c.Origin) == len(election)+1 {
-		return c, actas.Errorf(actas.EINVALID, "checkpoint of election %s: its origin %q names another log", election, c.Origin)
-	}
-	return c, nil
-}
-
 // AddCheckpoint keeps a signed checkpoint of the election's log; see
 // actas.LogStore. It sets cp.Created to when the checkpoint was kept. Adding
 // a checkpoint identical to the latest one kept (the same note) keeps it
@@ -570,7 +295,7 @@ func (db *DB) AddCheckpoint(ctx context.Context, election string, cp *actas.Chec
 	if cp == nil {
 		return actas.Errorf(actas.EINVALID, "checkpoint of election %s is missing", election)
 	}
-	c, err := checkpointText(election, cp.Note)
+	c, err := translog.ElectionCheckpoint(election, cp.Note)
 	if err != nil {
 		return err
 	}
@@ -609,7 +334,7 @@ func (db *DB) AddCheckpoint(ctx context.Context, election string, cp *actas.Chec
 	if err != nil {
 		return fmt.Errorf("sqlite: checkpoint of %s: %w", election, err)
 	}
-	logSize, err := x.checkedSize(m)
+	logSize, err := x.CheckedSize(m.code)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 // entries or sizes; they report the mean and the 99th percentile of one
 // proof's time.
 func BenchmarkLog(b *testing.B) {
-	e, stations, subs := scaleElection(*benchSheets)
+	e, stations, subs := storetest.ScaleElection(*benchSheets)
 	db := mustScaleStore(b, e, stations, subs)
 	ctx := context.Background()
 	size, err := db.LogSize(ctx, e.ID)

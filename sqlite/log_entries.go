@@ -40,7 +40,7 @@ func (db *DB) LogEntries(ctx context.Context, election string, from, to int64, f
 	if err != nil {
 		return fmt.Errorf("sqlite: log of %s: %w", election, err)
 	}
-	size := x.size()
+	size := x.Size()
 	if from < 0 || from > to || to > size {
 		return actas.Errorf(actas.EINVALID, "entries %d to %d are not a range of the log of election %s, which has %d entries", from, to, election, size)
 	}

@@ -356,7 +356,7 @@ func TestPlainSQLReadsTheLog(t *testing.T) {
 // A bulk import cancelled while its rows are inserted (and its entries
 // hashed beside them) stores nothing and logs nothing.
 func TestCancelledImportLogsNothing(t *testing.T) {
-	e, stations, subs := scaleElection(20000)
+	e, stations, subs := storetest.ScaleElection(20000)
 	db := MustOpen(t)
 	storetest.MustCreateElection(t, db, e, stations)
 	before := storetest.MustLog(t, db, e.ID)

@@ -5,52 +5,23 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/storeutil"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one numbered file of migrations/, e.g. 0001_init.sql.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the embedded migrations in version order. Their names
-// must start with a positive number and an underscore; numbers are unique.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+// migrations returns the embedded migrations in version order (see
+// storeutil.Migrations).
+func migrations() ([]storeutil.Migration, error) {
+	ms, err := storeutil.Migrations(migrationFiles, "migrations")
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: migrations: %w", err)
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	var ms []migration
-	seen := map[int]string{}
-	for _, path := range names {
-		name := strings.TrimPrefix(path, "migrations/")
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("sqlite: migration %s: name must be NNNN_description.sql", name)
-		}
-		if prev, dup := seen[v]; dup {
-			return nil, fmt.Errorf("sqlite: migrations %s and %s have the same number", prev, name)
-		}
-		seen[v] = name
-		b, err := migrationFiles.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: migration %s: %w", name, err)
-		}
-		ms = append(ms, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
 	return ms, nil
 }
 
@@ -66,9 +37,9 @@ func (db *DB) migrate(ctx context.Context) error {
 	}
 	known := map[int]bool{}
 	for _, m := range ms {
-		known[m.version] = true
+		known[m.Version] = true
 	}
-	latest := ms[len(ms)-1].version
+	latest := ms[len(ms)-1].Version
 	applied, err := db.applied(ctx, db.w, known, latest)
 	if err != nil {
 		return err
@@ -83,7 +54,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("sqlite: open %s: journal mode is %s, not WAL", db.path, mode)
 	}
 	for _, m := range ms {
-		if applied[m.version] {
+		if applied[m.Version] {
 			continue
 		}
 		if err := db.apply(ctx, m, known, latest); err != nil {
@@ -165,10 +136,10 @@ func (db *DB) applied(ctx context.Context, q querier, known map[int]bool, latest
 
 // apply applies m unless the database records it by the time the
 // transaction holds the write lock.
-func (db *DB) apply(ctx context.Context, m migration, known map[int]bool, latest int) error {
+func (db *DB) apply(ctx context.Context, m storeutil.Migration, known map[int]bool, latest int) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlite: open %s: migration %s: %w", db.path, m.name, err)
+		return fmt.Errorf("sqlite: open %s: migration %s: %w", db.path, m.Name, err)
 	}
 	defer rollback(tx)
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -184,18 +155,18 @@ func (db *DB) apply(ctx context.Context, m migration, known map[int]bool, latest
 	if err != nil {
 		return err
 	}
-	if applied[m.version] {
+	if applied[m.Version] {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return fmt.Errorf("sqlite: open %s: migration %s: %w", db.path, m.name, err)
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return fmt.Errorf("sqlite: open %s: migration %s: %w", db.path, m.Name, err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)`,
-		m.version, m.name, time.Now().UTC().Format(time.RFC3339)); err != nil {
-		return fmt.Errorf("sqlite: open %s: migration %s: %w", db.path, m.name, err)
+		m.Version, m.Name, time.Now().UTC().Format(time.RFC3339)); err != nil {
+		return fmt.Errorf("sqlite: open %s: migration %s: %w", db.path, m.Name, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: open %s: migration %s: %w", db.path, m.name, err)
+		return fmt.Errorf("sqlite: open %s: migration %s: %w", db.path, m.Name, err)
 	}
 	return nil
 }

@@ -39,11 +39,11 @@ func (db *DB) AddRecords(ctx context.Context, election string, recs []*actas.Rec
 	indexes := make([]int64, len(recs))
 	var entry []byte
 	for i, r := range recs {
-		indexes[i] = lg.a.size()
+		indexes[i] = lg.a.Size()
 		logged := *r
 		logged.Time = r.Time.UTC()
 		entry = translog.EncodeRecord(entry[:0], m.code, &logged)
-		if err := lg.a.append(entry); err != nil {
+		if err := lg.a.Append(entry); err != nil {
 			return fmt.Errorf("sqlite: records of %s: log: %w", election, err)
 		}
 		if _, err := insert.ExecContext(ctx, m.id, indexes[i], r.Kind, r.Subject, r.Account, logged.Time.Format(time.RFC3339Nano), string(r.Body)); err != nil {

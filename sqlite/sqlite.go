@@ -29,6 +29,7 @@ import (
 	"sync"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/logpage"
 
 	driver "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 	sqlite3 "modernc.org/sqlite/lib"
@@ -43,9 +44,9 @@ type DB struct {
 	w    *sql.DB // the one writer connection
 	r    *sql.DB // readers
 
-	wq, rq *prepared // statements prepared on the writer and the readers
-	cache  pageCache // full pages of log hashes read
-	edges  edgeCache // the right edge of each log, as this process's last Submit left it
+	wq, rq *prepared                // statements prepared on the writer and the readers
+	cache  logpage.PageCache[int64] // full pages of log hashes read
+	edges  logpage.EdgeCache[int64] // the right edge of each log, as this process's last Submit left it
 
 	unlogged bool // see batch.unlogged
 

@@ -8,9 +8,10 @@ import (
 	"fmt"
 	"math"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/logpage"
+	"github.com/actasproject/actas/internal/storeutil"
 	"github.com/actasproject/actas/translog"
 )
 
@@ -40,16 +41,6 @@ func makeKey(station int64, contest int32, source uint8) sheetKey {
 func (k sheetKey) station() int64 { return int64(k >> 24) }
 func (k sheetKey) contest() int32 { return int32(k >> 8 & 0xffff) }
 func (k sheetKey) source() uint8  { return uint8(k) }
-
-// sourceIndex returns the index of s in actas.Sources.
-func sourceIndex(s actas.Source) (uint8, bool) {
-	for i, src := range actas.Sources {
-		if src == s {
-			return uint8(i), true
-		}
-	}
-	return 0, false
-}
 
 // sourceOf returns the source named b without allocating.
 func sourceOf(b []byte) (actas.Source, uint8, bool) {
@@ -123,7 +114,7 @@ func newBatch(m *electionMeta, election string, subs []*actas.Submission) (*batc
 		if !ok {
 			return nil, actas.Errorf(actas.EINVALID, "station %s: election %s has no contest %q", s.Sheet.Station, election, s.Sheet.Contest)
 		}
-		si, ok := sourceIndex(s.Source)
+		si, ok := storeutil.SourceIndex(s.Source)
 		if !ok {
 			_, err := actas.ParseSource(string(s.Source), false)
 			return nil, actas.Errorf(actas.EINVALID, "station %s: %s", s.Sheet.Station, actas.ErrorMessage(err))
@@ -134,7 +125,7 @@ func newBatch(m *electionMeta, election string, subs []*actas.Submission) (*batc
 		if err := checkReceived(s.Received); err != nil {
 			return nil, actas.Errorf(actas.EINVALID, "station %s: %v", s.Sheet.Station, err)
 		}
-		if err := checkLogged(s); err != nil {
+		if err := storeutil.CheckLogged(s); err != nil {
 			return nil, err
 		}
 		if err := b.notePhotos(i, s); err != nil {
@@ -152,31 +143,6 @@ func newBatch(m *electionMeta, election string, subs []*actas.Submission) (*batc
 	}
 	b.ids = make([]int64, len(b.codes))
 	return b, nil
-}
-
-// knownFlags are the flags actas defines: a log entry names each flag, so
-// an unnamed one cannot be logged.
-var knownFlags = func() actas.Flags {
-	var f actas.Flags
-	for _, x := range actas.AllFlags() {
-		f |= x
-	}
-	return f
-}()
-
-// checkLogged refuses what a log entry could not state as it will read
-// back: flags without a name, and evidence that is not UTF-8 text (stored
-// as JSON, which would replace the bytes). Errors: EINVALID.
-func checkLogged(s *actas.Submission) error {
-	if s.Flags&^knownFlags != 0 {
-		return actas.Errorf(actas.EINVALID, "station %s: unknown flags %#x", s.Sheet.Station, uint32(s.Flags&^knownFlags))
-	}
-	for i, ev := range s.Evidence {
-		if !utf8.ValidString(ev.Kind) || !utf8.ValidString(ev.SHA256) || !utf8.ValidString(ev.URL) || !utf8.ValidString(ev.Text) {
-			return actas.Errorf(actas.EINVALID, "station %s: evidence %d is not UTF-8 text", s.Sheet.Station, i+1)
-		}
-	}
-	return nil
 }
 
 // key returns the sheet key of subs[i]; stations must be resolved.
@@ -380,17 +346,17 @@ func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submiss
 	var lg *logAppender
 	if db.unlogged {
 		// Numbered as if logged, without reading (or checking) the log.
-		var x logExtent
+		var x logpage.Extent
 		if x, err = readLogExtent(ctx, b.st.logExtent, m, false); err == nil {
-			lg = &logAppender{m: m, start: x.rows}
+			lg = &logAppender{Appender: logpage.Start(x.Rows, nil, nil), m: m}
 		}
 	} else {
-		lg, err = newLogAppenderFrom(ctx, b.st, m, db.edges.get(m.id))
+		lg, err = newLogAppenderFrom(ctx, b.st, m, db.edges.Get(m.id))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: submit to %s: %w", election, err)
 	}
-	size := lg.start
+	size := lg.Start()
 	if size-1+int64(len(subs)) > maxSeq {
 		return nil, actas.Errorf(actas.ECONFLICT, "election %s cannot hold %d more submissions", election, len(subs))
 	}
@@ -406,9 +372,9 @@ func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submiss
 	}
 	// The edge is computed before the commit (an error then aborts it),
 	// and kept after it.
-	var edge *logEdge
+	var edge *logpage.Edge
 	if !db.unlogged {
-		if edge, err = lg.edgeAfter(); err != nil {
+		if edge, err = lg.EdgeAfter(); err != nil {
 			return nil, fmt.Errorf("sqlite: submit to %s: log: %w", election, err)
 		}
 	}
@@ -416,7 +382,7 @@ func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submiss
 		return nil, fmt.Errorf("sqlite: submit to %s: %w", election, err)
 	}
 	if edge != nil {
-		db.edges.put(m.id, edge)
+		db.edges.Put(m.id, edge)
 	}
 	if len(subs) >= releaseAfter {
 		// The sheets are stored; failing to free the page cache is no
@@ -507,7 +473,7 @@ func (b *batch) store(ctx context.Context, tx *sql.Tx, lg *logAppender, order []
 	k := 0
 	for i := range b.subs {
 		if k < len(order) && order[k] == int32(i) {
-			seq := lg.start + int64(k)
+			seq := lg.Start() + int64(k)
 			if err := w.add(ctx, i, b.key(i), seq); err != nil {
 				return err
 			}
@@ -516,7 +482,7 @@ func (b *batch) store(ctx context.Context, tx *sql.Tx, lg *logAppender, order []
 				if entry, err = b.encodeEntry(entry[:0], order[k], seq, &scratch); err != nil {
 					return fmt.Errorf("sqlite: submit to %s: log: %w", b.m.code, err)
 				}
-				if err := lg.append(entry); err != nil {
+				if err := lg.Append(entry); err != nil {
 					return fmt.Errorf("sqlite: submit to %s: log: %w", b.m.code, err)
 				}
 			} else if h != nil && len(w.pending) == 0 {
@@ -558,7 +524,7 @@ func (b *batch) encodeEntry(dst []byte, i int32, seq int64, s *actas.Submission)
 // hasher computes a batch's log entries and hashes on its own goroutine,
 // handing over hash pages as they fill.
 type hasher struct {
-	pages  chan hashPage
+	pages  chan logpage.Page
 	result chan error // the goroutine's outcome, once pages is closed
 	abort  chan struct{}
 	exited chan struct{}
@@ -571,12 +537,12 @@ var errAborted = errors.New("aborted")
 // to lg.
 func (b *batch) startHashing(lg *logAppender, order []int32) *hasher {
 	h := &hasher{
-		pages:  make(chan hashPage, 64),
+		pages:  make(chan logpage.Page, 64),
 		result: make(chan error, 1),
 		abort:  make(chan struct{}),
 		exited: make(chan struct{}),
 	}
-	lg.emit = func(p hashPage) error {
+	lg.Emit = func(p logpage.Page) error {
 		select {
 		case h.pages <- p:
 			return nil
@@ -604,15 +570,15 @@ func (b *batch) startHashing(lg *logAppender, order []int32) *hasher {
 					break
 				}
 			}
-			if leaf, err = b.encodeEntry(leaf[:1], i, lg.start+int64(k), &s); err != nil {
+			if leaf, err = b.encodeEntry(leaf[:1], i, lg.Start()+int64(k), &s); err != nil {
 				break
 			}
-			if err = lg.appendLeaf(sha256.Sum256(leaf)); err != nil {
+			if err = lg.AppendLeaf(sha256.Sum256(leaf)); err != nil {
 				break
 			}
 		}
 		if err == nil {
-			err = lg.finish()
+			err = lg.Finish()
 		}
 		h.result <- err
 	}()

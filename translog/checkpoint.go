@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -88,6 +89,31 @@ func Open(msg []byte, origin string, verifier note.Verifier) (Checkpoint, error)
 	}
 	if origin != "" && c.Origin != origin {
 		return Checkpoint{}, actas.Errorf(actas.EINVALID, "checkpoint is of log %q, not %q", c.Origin, origin)
+	}
+	return c, nil
+}
+
+// ElectionCheckpoint returns the checkpoint a signed note states for the
+// log of election, without checking its signatures: a store keeps
+// checkpoints without holding the key, and readers verify them. The note
+// must be a well-formed signed note whose text is a checkpoint of a log
+// whose origin is "<key name>/<election>". Errors: EINVALID, saying what is
+// wrong.
+func ElectionCheckpoint(election string, msg []byte) (Checkpoint, error) {
+	var c Checkpoint
+	_, err := note.Open(msg, note.VerifierList())
+	var unverified *note.UnverifiedNoteError
+	if !errors.As(err, &unverified) {
+		// With no known key, a well-formed signed note is unverified;
+		// anything else is not a signed note.
+		return c, actas.Errorf(actas.EINVALID, "checkpoint of election %s: the note is not a signed note: %v", election, err)
+	}
+	c, err = ParseCheckpoint([]byte(unverified.Note.Text))
+	if err != nil {
+		return c, err
+	}
+	if !strings.HasSuffix(c.Origin, "/"+election) || len(c.Origin) == len(election)+1 {
+		return c, actas.Errorf(actas.EINVALID, "checkpoint of election %s: its origin %q names another log", election, c.Origin)
 	}
 	return c, nil
 }
