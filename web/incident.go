@@ -79,18 +79,8 @@ type incidentForm struct {
 }
 
 func (s *Server) handleIncidentForm(w http.ResponseWriter, r *http.Request) {
-	l := s.langs.choose(w, r)
-	e, err := s.election(r.Context(), r.PathValue("election"))
-	if err != nil {
-		s.pageError(w, r, l, nil, err)
-		return
-	}
-	a, ok := s.signedIn(w, r, l, e, newIncidentURL(e.ID))
+	l, e, a, ok := s.accountPage(w, r, actReportIncident, false, newIncidentURL)
 	if !ok {
-		return
-	}
-	if err := authorize(a, actReportIncident, e.ID, target{}); err != nil {
-		s.pageError(w, r, l, e, err)
 		return
 	}
 	d := &incidentForm{Action: newIncidentURL(e.ID), Time: time.Now().In(e.loc).Format("2006-01-02T15:04"),
@@ -119,18 +109,8 @@ func (s *Server) handleIncidentForm(w http.ResponseWriter, r *http.Request) {
 // handleReportIncident stores a report and its photos and shows the form
 // again, saying the report was received and waits for review.
 func (s *Server) handleReportIncident(w http.ResponseWriter, r *http.Request) {
-	l := s.langs.choose(w, r)
-	e, err := s.election(r.Context(), r.PathValue("election"))
-	if err != nil {
-		s.pageError(w, r, l, nil, err)
-		return
-	}
-	a, ok := s.signedIn(w, r, l, e, newIncidentURL(e.ID))
+	l, e, a, ok := s.accountPage(w, r, actReportIncident, false, newIncidentURL)
 	if !ok {
-		return
-	}
-	if err := authorize(a, actReportIncident, e.ID, target{}); err != nil {
-		s.pageError(w, r, l, e, err)
 		return
 	}
 	if !s.allowPageWrite(w, a) {
@@ -281,33 +261,14 @@ type incidentItem struct {
 	Published  *publishedView // for a published one: what the public reads
 }
 
-// moderationAreas are the areas whose incidents the account moderates: all
-// of an admin's election ("" covers it), a coordinator's scope.
-func moderationAreas(a *actas.Account) []string {
-	if a.Role == actas.RoleAdmin {
-		return []string{""}
-	}
-	return a.Scope
-}
-
 func (s *Server) handleIncidentReview(w http.ResponseWriter, r *http.Request) {
-	l := s.langs.choose(w, r)
-	e, err := s.election(r.Context(), r.PathValue("election"))
-	if err != nil {
-		s.pageError(w, r, l, nil, err)
-		return
-	}
-	a, ok := s.signedIn(w, r, l, e, reviewIncidentsURL(e.ID))
+	l, e, a, ok := s.accountPage(w, r, actModerate, true, reviewIncidentsURL)
 	if !ok {
-		return
-	}
-	if err := authorize(a, actModerate, e.ID, someTarget(a)); err != nil {
-		s.pageError(w, r, l, e, err)
 		return
 	}
 	var incs []*actas.Incident
 	seen := map[int64]bool{}
-	for _, area := range moderationAreas(a) {
+	for _, area := range reviewAreas(a) {
 		got, err := s.store.Incidents(r.Context(), e.ID, actas.IncidentFilter{Area: area})
 		if err != nil {
 			s.pageError(w, r, l, e, err)

@@ -78,20 +78,37 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, l *locale, e *
 	return nil, false
 }
 
-// handleKeyPage shows a keyer the next sheet to key.
-func (s *Server) handleKeyPage(w http.ResponseWriter, r *http.Request) {
+// accountPage starts a signed-in page or form of the route's election: it
+// returns the reader's language, the election and the account, authorized
+// for act (on some target within its scope when inScope, else on the
+// election). ok is false when it has answered: an error page, or the
+// sign-in redirect back to next(election).
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, act action, inScope bool, next func(election string) string) (*locale, *election, *actas.Account, bool) {
 	l := s.langs.choose(w, r)
 	e, err := s.election(r.Context(), r.PathValue("election"))
 	if err != nil {
 		s.pageError(w, r, l, nil, err)
-		return
+		return nil, nil, nil, false
 	}
-	a, ok := s.signedIn(w, r, l, e, keyURL(e.ID))
+	a, ok := s.signedIn(w, r, l, e, next(e.ID))
 	if !ok {
-		return
+		return nil, nil, nil, false
 	}
-	if err := authorize(a, actKey, e.ID, target{}); err != nil {
+	t := target{}
+	if inScope {
+		t = someTarget(a)
+	}
+	if err := authorize(a, act, e.ID, t); err != nil {
 		s.pageError(w, r, l, e, err)
+		return nil, nil, nil, false
+	}
+	return l, e, a, true
+}
+
+// handleKeyPage shows a keyer the next sheet to key.
+func (s *Server) handleKeyPage(w http.ResponseWriter, r *http.Request) {
+	l, e, a, ok := s.accountPage(w, r, actKey, false, keyURL)
+	if !ok {
 		return
 	}
 	s.renderKey(w, r, l, e, a, http.StatusOK, &keyPage{})

@@ -58,8 +58,8 @@ type reviewOption struct {
 	Value, Label string
 }
 
-// reviewAreas are the areas whose stations the account reviews: all of an
-// admin's election, a coordinator's scope.
+// reviewAreas are the areas whose stations (and incidents) the account
+// reviews: all of an admin's election ("" covers it), a coordinator's scope.
 func reviewAreas(a *actas.Account) []string {
 	if a.Role == actas.RoleAdmin {
 		return []string{""}
@@ -68,18 +68,8 @@ func reviewAreas(a *actas.Account) []string {
 }
 
 func (s *Server) handleReviewPage(w http.ResponseWriter, r *http.Request) {
-	l := s.langs.choose(w, r)
-	e, err := s.election(r.Context(), r.PathValue("election"))
-	if err != nil {
-		s.pageError(w, r, l, nil, err)
-		return
-	}
-	a, ok := s.signedIn(w, r, l, e, reviewURL(e.ID))
+	l, e, a, ok := s.accountPage(w, r, actReview, true, reviewURL)
 	if !ok {
-		return
-	}
-	if err := authorize(a, actReview, e.ID, someTarget(a)); err != nil {
-		s.pageError(w, r, l, e, err)
 		return
 	}
 	items, err := review.ReviewQueue(r.Context(), s.store, s.results, e.ID, reviewAreas(a), maxReviewItems+1)
