@@ -71,27 +71,9 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []*actas.Account) err
 	if err != nil {
 		return err
 	}
-	// Normalize copies, so that a refused batch leaves the caller's
-	// accounts as they were.
-	norm := make([]actas.Account, len(accounts))
-	scopes := make([]string, len(accounts))
-	for i, a := range accounts {
-		if a.Election != election {
-			return actas.Errorf(actas.EINVALID, "accounts of elections %s and %s in one batch", election, a.Election)
-		}
-		norm[i] = *a
-		if err := norm[i].Normalize(); err != nil {
-			return err
-		}
-		scope := norm[i].Scope
-		if scope == nil {
-			scope = []string{}
-		}
-		b, err := json.Marshal(scope)
-		if err != nil {
-			return fmt.Errorf("sqlite: account scope: %w", err)
-		}
-		scopes[i] = string(b)
+	norm, scopes, err := storeutil.PrepareAccounts(accounts)
+	if err != nil {
+		return err
 	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
