@@ -70,27 +70,6 @@ func (db *DB) Evidence(ctx context.Context, election, name string) (string, []by
 	return mediaType, data, nil
 }
 
-// notePhotos records the photos subs[i] names, for checkPhotos. A batch
-// without photos allocates nothing here. Errors: EINVALID for a photo whose
-// name is not a SHA-256.
-func (b *batch) notePhotos(i int, s *actas.Submission) error {
-	for _, ev := range s.Evidence {
-		if ev.Kind != "photo" {
-			continue
-		}
-		if !actas.ValidSHA256(ev.SHA256) {
-			return actas.Errorf(actas.EINVALID, "station %s: photo %q is not the name of an evidence file: names are 64 lowercase hexadecimal digits (a SHA-256)", s.Sheet.Station, storeutil.ClipName(ev.SHA256))
-		}
-		if b.photos == nil {
-			b.photos = map[string]int32{}
-		}
-		if _, ok := b.photos[ev.SHA256]; !ok {
-			b.photos[ev.SHA256] = int32(i)
-		}
-	}
-	return nil
-}
-
 // checkPhotos makes sure every photo the batch names is stored for its
 // election, with one query. Evidence is never deleted, so a photo found
 // stays found until the transaction commits. Errors: see photosFound.
@@ -98,7 +77,7 @@ func (b *batch) checkPhotos(ctx context.Context, tx pgx.Tx) error {
 	if len(b.photos) == 0 {
 		return nil
 	}
-	rows, err := tx.Query(ctx, selectPhotos, b.m.id, b.photoNames())
+	rows, err := tx.Query(ctx, selectPhotos, b.m.id, b.photos.Names())
 	if err != nil {
 		return fmt.Errorf("postgres: submit to %s: photos: %w", b.m.code, err)
 	}
@@ -112,15 +91,6 @@ func (b *batch) checkPhotos(ctx context.Context, tx pgx.Tx) error {
 // selectPhotos selects which of the names $2 election $1 stores.
 const selectPhotos = `SELECT sha256 FROM evidence WHERE election = $1 AND sha256 = ANY($2::text[])`
 
-// photoNames returns the names of the photos the batch names.
-func (b *batch) photoNames() []string {
-	names := make([]string, 0, len(b.photos))
-	for name := range b.photos {
-		names = append(names, name)
-	}
-	return names
-}
-
 // photosFound checks that found holds every photo the batch names. Errors:
 // EINVALID with a *actas.MissingPhotoError naming the first submission, in
 // batch order, whose photo is missing.
@@ -132,21 +102,5 @@ func (b *batch) photosFound(found []string) error {
 	for _, name := range found {
 		delete(missing, name)
 	}
-	if len(missing) == 0 {
-		return nil
-	}
-	first := int32(-1)
-	for name := range missing {
-		if i := b.photos[name]; first < 0 || i < first {
-			first = i
-		}
-	}
-	s := b.subs[first]
-	for _, ev := range s.Evidence {
-		if ev.Kind == "photo" && missing[ev.SHA256] {
-			mp := &actas.MissingPhotoError{Election: b.m.code, Station: s.Sheet.Station, SHA256: ev.SHA256}
-			return &actas.Error{Code: actas.EINVALID, Message: mp.Error(), Err: mp}
-		}
-	}
-	return fmt.Errorf("postgres: submit to %s: photos: submission %d names no missing photo", b.m.code, first+1)
+	return b.photos.Missing(b.m.code, b.subs, missing)
 }

@@ -56,7 +56,7 @@ type batch struct {
 	known    map[sheetKey]int32   // the first known digest of each key
 	more     map[sheetKey][]int32 // further known digests: rare, a source changing its numbers
 	pairs    []uint32             // per contest, a bit per source present in the batch
-	photos   map[string]int32     // photo names → first submission naming them; nil without photos
+	photos   storeutil.Photos     // photo names → first submission naming them; nil without photos
 }
 
 // newBatch checks the form of subs and computes their digests; it touches
@@ -100,7 +100,7 @@ func newBatch(m *electionMeta, election string, subs []*actas.Submission) (*batc
 		if err := storeutil.CheckLogged(s); err != nil {
 			return nil, err
 		}
-		if err := b.notePhotos(i, s); err != nil {
+		if err := b.photos.Note(i, s); err != nil {
 			return nil, err
 		}
 		slot, ok := b.codes[s.Sheet.Station]
@@ -194,7 +194,7 @@ func (b *batch) lookUp(ctx context.Context, tx pgx.Tx) (logpage.Extent, error) {
 	})
 	var photos []string
 	if len(b.photos) > 0 {
-		q.Queue(selectPhotos, b.m.id, b.photoNames()).Query(func(rows pgx.Rows) error {
+		q.Queue(selectPhotos, b.m.id, b.photos.Names()).Query(func(rows pgx.Rows) error {
 			var err error
 			photos, err = pgx.CollectRows(rows, pgx.RowTo[string])
 			return err

@@ -71,27 +71,6 @@ func (db *DB) Evidence(ctx context.Context, election, name string) (string, []by
 	return mediaType, data, nil
 }
 
-// notePhotos records the photos subs[i] names, for checkPhotos. A batch
-// without photos allocates nothing here. Errors: EINVALID for a photo whose
-// name is not a SHA-256.
-func (b *batch) notePhotos(i int, s *actas.Submission) error {
-	for _, ev := range s.Evidence {
-		if ev.Kind != "photo" {
-			continue
-		}
-		if !actas.ValidSHA256(ev.SHA256) {
-			return actas.Errorf(actas.EINVALID, "station %s: photo %q is not the name of an evidence file: names are 64 lowercase hexadecimal digits (a SHA-256)", s.Sheet.Station, storeutil.ClipName(ev.SHA256))
-		}
-		if b.photos == nil {
-			b.photos = map[string]int32{}
-		}
-		if _, ok := b.photos[ev.SHA256]; !ok {
-			b.photos[ev.SHA256] = int32(i)
-		}
-	}
-	return nil
-}
-
 // photosPerQuery is how many photo names one query looks up.
 const photosPerQuery = 256
 
@@ -103,13 +82,10 @@ func (b *batch) checkPhotos(ctx context.Context, tx *sql.Tx) error {
 	if len(b.photos) == 0 {
 		return nil
 	}
-	missing := make(map[string]bool, len(b.photos))
-	for name := range b.photos {
+	names := b.photos.Names()
+	missing := make(map[string]bool, len(names))
+	for _, name := range names {
 		missing[name] = true
-	}
-	names := make([]string, 0, len(b.photos))
-	for name := range b.photos {
-		names = append(names, name)
 	}
 	args := make([]any, 0, 1+photosPerQuery)
 	for start := 0; start < len(names); start += photosPerQuery {
@@ -123,23 +99,7 @@ func (b *batch) checkPhotos(ctx context.Context, tx *sql.Tx) error {
 			return fmt.Errorf("sqlite: submit to %s: photos: %w", b.m.code, err)
 		}
 	}
-	if len(missing) == 0 {
-		return nil
-	}
-	first := int32(-1)
-	for name := range missing {
-		if i := b.photos[name]; first < 0 || i < first {
-			first = i
-		}
-	}
-	s := b.subs[first]
-	for _, ev := range s.Evidence {
-		if ev.Kind == "photo" && missing[ev.SHA256] {
-			mp := &actas.MissingPhotoError{Election: b.m.code, Station: s.Sheet.Station, SHA256: ev.SHA256}
-			return &actas.Error{Code: actas.EINVALID, Message: mp.Error(), Err: mp}
-		}
-	}
-	return fmt.Errorf("sqlite: submit to %s: photos: submission %d names no missing photo", b.m.code, first+1)
+	return b.photos.Missing(b.m.code, b.subs, missing)
 }
 
 // scanNames runs q and deletes the names it returns from missing.

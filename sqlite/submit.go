@@ -68,7 +68,7 @@ type batch struct {
 	known    map[sheetKey]int32   // the first known digest of each key
 	more     map[sheetKey][]int32 // further known digests: rare, a source changing its numbers
 	pairs    []uint32             // per contest, a bit per source present in the batch
-	photos   map[string]int32     // photo names → first submission naming them; nil without photos (evidence.go)
+	photos   storeutil.Photos     // photo names → first submission naming them; nil without photos
 
 	// unlogged skips the log: only this package's benchmarks set it
 	// (export_test.go), to measure what the log costs an import.
@@ -128,7 +128,7 @@ func newBatch(m *electionMeta, election string, subs []*actas.Submission) (*batc
 		if err := storeutil.CheckLogged(s); err != nil {
 			return nil, err
 		}
-		if err := b.notePhotos(i, s); err != nil {
+		if err := b.photos.Note(i, s); err != nil {
 			return nil, err
 		}
 		slot, ok := b.codes[s.Sheet.Station]
