@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -80,16 +81,27 @@ func runAuditNew(ctx context.Context, env *Env, args []string) error {
 	return showAudit(env, st, *format)
 }
 
-// openAudit opens the store and loads the audit named by the flags.
-func openAudit(ctx context.Context, env *Env, db, election, id string) (actas.Store, *audits.State, error) {
-	if id == "" {
+// auditFlags are the flags that name an audit: --db, --election, --id.
+type auditFlags struct{ db, election, id *string }
+
+func newAuditFlags(flags *flag.FlagSet) auditFlags {
+	return auditFlags{
+		db:       flags.String("db", "", dbUsage),
+		election: flags.String("election", "", electionUsage),
+		id:       flags.String("id", "", "the audit's id"),
+	}
+}
+
+// open opens the store and loads the audit the flags name.
+func (f auditFlags) open(ctx context.Context, env *Env) (actas.Store, *audits.State, error) {
+	if *f.id == "" {
 		return nil, nil, &usageError{"--id names the audit (see `actas audit show`)"}
 	}
-	store, e, err := openElection(ctx, dbFlag(env, db), election)
+	store, e, err := openElection(ctx, dbFlag(env, *f.db), *f.election)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := audits.Load(ctx, store, e.ID, id)
+	st, err := audits.Load(ctx, store, e.ID, *f.id)
 	if err != nil {
 		store.Close()
 		return nil, nil, err
@@ -102,15 +114,13 @@ func runAuditDraw(ctx context.Context, env *Env, args []string) error {
 		"Draws the next round (with replacement, each station with probability proportional to its error\n"+
 			"bound) and writes the stations to hand count as CSV: station, times drawn, tickets, the reported\n"+
 			"counts. The first round's size follows from the setup; later ones from the last risk computed.")
-	db := flags.String("db", "", dbUsage)
-	electionID := flags.String("election", "", electionUsage)
-	id := flags.String("id", "", "the audit's id")
+	at := newAuditFlags(flags)
 	size := flags.Int("size", 0, "draws in this round (default: as many as the audit asks for)")
 	out := flags.String("out", "-", "where to write the list of stations to hand count (- for standard output)")
 	if _, err := parseFlags(flags, args); err != nil {
 		return err
 	}
-	store, st, err := openAudit(ctx, env, *db, *electionID, *id)
+	store, st, err := at.open(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -148,9 +158,7 @@ func runAuditCount(ctx context.Context, env *Env, args []string) error {
 			"one column per choice, blank, null, ballots). Each station needs the counts of two keyers, entered\n"+
 			"independently; when two agree, the count is also stored as the station's sheet of source audit.\n"+
 			"A keyer corrects a count by entering it again.")
-	db := flags.String("db", "", dbUsage)
-	electionID := flags.String("election", "", electionUsage)
-	id := flags.String("id", "", "the audit's id")
+	at := newAuditFlags(flags)
 	keyer := flags.String("keyer", "", "who typed the counts (required): each station needs two different keyers")
 	files, err := parseFlags(flags, args)
 	if err != nil {
@@ -163,7 +171,7 @@ func runAuditCount(ctx context.Context, env *Env, args []string) error {
 	if !actas.ValidRecordText(*keyer) {
 		return actas.Errorf(actas.EINVALID, "keyer %q must be 1 to 256 characters on one line", *keyer)
 	}
-	store, st, err := openAudit(ctx, env, *db, *electionID, *id)
+	store, st, err := at.open(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -212,14 +220,12 @@ func runAuditRisk(ctx context.Context, env *Env, args []string) error {
 		"Computes the risk after the latest round, once every sampled station has an agreed hand count, and\n"+
 			"logs it: the outcome is confirmed when the risk is at most the risk limit; otherwise the audit asks\n"+
 			"for another round, or for a full hand count when a station's count overturns its margin.")
-	db := flags.String("db", "", dbUsage)
-	electionID := flags.String("election", "", electionUsage)
-	id := flags.String("id", "", "the audit's id")
+	at := newAuditFlags(flags)
 	format := flags.String("format", "table", "output: table or json")
 	if _, err := parseFlags(flags, args); err != nil {
 		return err
 	}
-	store, st, err := openAudit(ctx, env, *db, *electionID, *id)
+	store, st, err := at.open(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -234,15 +240,13 @@ func runAuditShow(ctx context.Context, env *Env, args []string) error {
 	flags := newFlagSet(env, "audit show", "[--db DB] [--election ID] [--id AUDIT] [--format table|json]",
 		"Shows the audit: its setup, the reported margins, each round's sample, the hand counts and the risk.\n"+
 			"Without --id, lists the election's audits.")
-	db := flags.String("db", "", dbUsage)
-	electionID := flags.String("election", "", electionUsage)
-	id := flags.String("id", "", "the audit's id")
+	at := newAuditFlags(flags)
 	format := flags.String("format", "table", "output: table or json")
 	if _, err := parseFlags(flags, args); err != nil {
 		return err
 	}
-	if *id == "" {
-		store, e, err := openElection(ctx, dbFlag(env, *db), *electionID)
+	if *at.id == "" {
+		store, e, err := openElection(ctx, dbFlag(env, *at.db), *at.election)
 		if err != nil {
 			return err
 		}
@@ -259,7 +263,7 @@ func runAuditShow(ctx context.Context, env *Env, args []string) error {
 		}
 		return nil
 	}
-	store, st, err := openAudit(ctx, env, *db, *electionID, *id)
+	store, st, err := at.open(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -334,9 +338,7 @@ func runAuditFiles(ctx context.Context, env *Env, args []string) error {
 	flags := newFlagSet(env, "audit files", "[--db DB] [--election ID] --id AUDIT --dir DIR",
 		"Writes the files that let anyone recompute the audit with `actas audit compute`: batches.csv, the\n"+
 			"reported per-station results it audits (in its order), and counts.csv, the agreed hand counts.")
-	db := flags.String("db", "", dbUsage)
-	electionID := flags.String("election", "", electionUsage)
-	id := flags.String("id", "", "the audit's id")
+	at := newAuditFlags(flags)
 	dir := flags.String("dir", "", "the directory to write (created if missing)")
 	if _, err := parseFlags(flags, args); err != nil {
 		return err
@@ -345,7 +347,7 @@ func runAuditFiles(ctx context.Context, env *Env, args []string) error {
 		flags.Usage()
 		return &usageError{"audit files: --dir is required"}
 	}
-	store, st, err := openAudit(ctx, env, *db, *electionID, *id)
+	store, st, err := at.open(ctx, env)
 	if err != nil {
 		return err
 	}
