@@ -61,6 +61,12 @@ func (db *DB) CreateElection(ctx context.Context, e *actas.Election, stations []
 	if err := lockLog(ctx, tx, eid); err != nil {
 		return fmt.Errorf("postgres: create election %s: %w", e.ID, err)
 	}
+	// The election's partitions, without indexes: those of areas and
+	// stations are built once the rows are in, the submissions' on the first
+	// Submit.
+	if _, err := tx.Exec(ctx, `SELECT actas_partition('areas', $1), actas_partition('stations', $1), actas_partition('submissions', $1)`, eid); err != nil {
+		return fmt.Errorf("postgres: create election %s: partitions: %w", e.ID, err)
+	}
 	var cpos, chPos []int32
 	var ccodes, chCodes []string
 	var chContest []int32
@@ -81,6 +87,9 @@ func (db *DB) CreateElection(ctx context.Context, e *actas.Election, stations []
 	if err := insertGeography(ctx, tx, g, eid); err != nil {
 		return fmt.Errorf("postgres: create election %s: %w", e.ID, err)
 	}
+	if _, err := tx.Exec(ctx, `SELECT actas_attach('areas', $1), actas_attach('stations', $1)`, eid); err != nil {
+		return fmt.Errorf("postgres: create election %s: attach areas and stations: %w", e.ID, err)
+	}
 	<-encoded
 	if entryErr != nil {
 		return fmt.Errorf("postgres: create election %s: log: %w", e.ID, entryErr)
@@ -98,10 +107,11 @@ func (db *DB) CreateElection(ctx context.Context, e *actas.Election, stations []
 	return nil
 }
 
-// insert copies the areas and stations of election eid.
+// insertGeography copies the areas and stations of election eid into the
+// election's partitions, not yet attached.
 func insertGeography(ctx context.Context, tx pgx.Tx, g *storeutil.Geography, eid int32) error {
 	row := make([]any, 6)
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"areas"}, []string{"election", "id", "parent", "level", "name", "path"},
+	_, err := tx.CopyFrom(ctx, partition("areas", eid), []string{"election", "id", "parent", "level", "name", "path"},
 		pgx.CopyFromSlice(len(g.Areas), func(i int) ([]any, error) {
 			a := &g.Areas[i]
 			var parent any
@@ -115,7 +125,7 @@ func insertGeography(ctx context.Context, tx pgx.Tx, g *storeutil.Geography, eid
 		return fmt.Errorf("areas: %w", err)
 	}
 	srow := make([]any, 6)
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"stations"}, []string{"election", "id", "area", "code", "registered", "machines"},
+	_, err = tx.CopyFrom(ctx, partition("stations", eid), []string{"election", "id", "area", "code", "registered", "machines"},
 		pgx.CopyFromSlice(len(g.Stations), func(i int) ([]any, error) {
 			st := &g.Stations[i]
 			srow[0], srow[1], srow[2], srow[3], srow[4], srow[5] = eid, int32(i), g.AreaOf[i], st.Code, st.Registered, st.Machines

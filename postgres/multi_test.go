@@ -16,6 +16,7 @@ import (
 	"github.com/actasproject/actas/storetest"
 	"github.com/actasproject/actas/translog"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -289,14 +290,20 @@ func TestAppendOnly(t *testing.T) {
 		{"a submission is not deleted", `DELETE FROM submissions WHERE seq = 1`},
 		{"submissions are not truncated", `TRUNCATE submissions`},
 		{"a station is not changed", `UPDATE stations SET registered = 0`},
+		// Each election's rows are a partition (migration 0004), which a
+		// statement may name.
+		{"a submission is not deleted from its election's partition", `DELETE FROM submissions_1 WHERE seq = 1`},
+		{"a station is not changed in its election's partition", `UPDATE stations_1 SET registered = 0`},
+		{"an election's areas are not deleted", `DELETE FROM areas_1`},
 		{"a full log page is not rewritten", `UPDATE log_pages SET hashes = hashes || hashes WHERE page = 0`},
 		{"a log page does not shrink", `UPDATE log_pages SET hashes = substring(hashes FROM 1 FOR 32) WHERE page = (SELECT max(page) FROM log_pages)`},
 		{"a log page is not deleted", `DELETE FROM log_pages`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := conn.Exec(t.Context(), tt.sql); err == nil {
-				t.Fatalf("%s: succeeded, want refused", tt.sql)
+			_, err := conn.Exec(t.Context(), tt.sql)
+			if pe := (*pgconn.PgError)(nil); !errors.As(err, &pe) || pe.Code != "23001" {
+				t.Fatalf("%s: %v, want refused by the append-only rules (restrict_violation)", tt.sql, err)
 			}
 		})
 	}

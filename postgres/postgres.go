@@ -31,8 +31,10 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/actasproject/actas"
 	"github.com/actasproject/actas/internal/logpage"
@@ -160,6 +162,20 @@ type electionMeta struct {
 	election *actas.Election
 	contests map[string]int // contest id → position in election.Contests
 	stations int64          // how many stations the election has
+
+	// attached is set once the election's submissions partition is known
+	// to be attached (see migration 0004); it never becomes unattached.
+	attached atomic.Bool
+}
+
+// selectAttached reports whether the submissions partition of election $1
+// is attached: until its first Submit it is a table of its own.
+const selectAttached = `SELECT EXISTS (SELECT FROM pg_inherits WHERE inhrelid = to_regclass('submissions_' || $1::integer))`
+
+// partition returns the name of election eid's partition of parent
+// (areas, stations or submissions; see migration 0004).
+func partition(parent string, eid int32) pgx.Identifier {
+	return pgx.Identifier{parent + "_" + strconv.Itoa(int(eid))}
 }
 
 // querier is what a pool, a connection and a transaction share.
@@ -180,8 +196,10 @@ func (db *DB) meta(ctx context.Context, code string) (*electionMeta, error) {
 	}
 	m = &electionMeta{code: code, contests: map[string]int{}}
 	var doc []byte
-	err := db.pool.QueryRow(ctx, `SELECT e.id, e.document::text, (SELECT count(*) FROM stations s WHERE s.election = e.id)
-		FROM elections e WHERE e.code = $1`, code).Scan(&m.id, &doc, &m.stations)
+	var attached bool
+	err := db.pool.QueryRow(ctx, `SELECT e.id, e.document::text, (SELECT count(*) FROM stations s WHERE s.election = e.id),
+		EXISTS (SELECT FROM pg_inherits WHERE inhrelid = to_regclass('submissions_' || e.id))
+		FROM elections e WHERE e.code = $1`, code).Scan(&m.id, &doc, &m.stations, &attached)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, notFoundElection(code)
 	}
@@ -195,6 +213,7 @@ func (db *DB) meta(ctx context.Context, code string) (*electionMeta, error) {
 	for i, c := range m.election.Contests {
 		m.contests[c.ID] = i
 	}
+	m.attached.Store(attached)
 	db.mu.Lock()
 	db.elections[code] = m
 	db.mu.Unlock()
