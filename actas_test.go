@@ -1,6 +1,7 @@
 package actas_test
 
 import (
+	"encoding/hex"
 	"reflect"
 	"regexp"
 	"strings"
@@ -95,6 +96,22 @@ func TestFlagsRoundTrip(t *testing.T) {
 }
 
 func TestDigest(t *testing.T) {
+	// Digests are stored (the stores recognise a sheet seen before by
+	// them), so the encoding is fixed: these were computed by its first
+	// version.
+	pinned := []struct {
+		sheet actas.Sheet
+		want  string
+	}{
+		{actas.Sheet{Station: "001", Contest: "president", Votes: []int64{120, 80, -1 << 62}, Blank: 3, Null: 2, Ballots: 205, Voters: actas.Unknown},
+			"01d6290d89e889a6de7d68dcbf240261574863668ef1fb52dbc18406df17c325"},
+		{actas.Sheet{}, "c0ddb1fbb9ee9009578e61c19c2eddd8933e1fab36528c62cd30d0ff2b48b775"},
+	}
+	for _, p := range pinned {
+		if d := p.sheet.Digest(); hex.EncodeToString(d[:]) != p.want {
+			t.Errorf("Digest(%+v) = %x, want %s", p.sheet, d, p.want)
+		}
+	}
 	a := actas.Sheet{Station: "1", Contest: "p", Votes: []int64{1, 2}, Ballots: 3, Voters: actas.Unknown}
 	b := a
 	b.Votes = []int64{1, 2}
