@@ -110,27 +110,47 @@ func (db *DB) CreateElection(ctx context.Context, e *actas.Election, stations []
 // insertGeography copies the areas and stations of election eid into the
 // election's partitions, not yet attached.
 func insertGeography(ctx context.Context, tx pgx.Tx, g *storeutil.Geography, eid int32) error {
-	row := make([]any, 6)
-	_, err := tx.CopyFrom(ctx, partition("areas", eid), []string{"election", "id", "parent", "level", "name", "path"},
-		pgx.CopyFromSlice(len(g.Areas), func(i int) ([]any, error) {
-			a := &g.Areas[i]
-			var parent any
-			if a.Parent >= 0 {
-				parent = a.Parent
+	i := 0
+	_, err := copyBinary(ctx, tx, partition("areas", eid), []string{"election", "id", "parent", "level", "name", "path"},
+		func(w *copyRow) (bool, error) {
+			if i == len(g.Areas) {
+				return false, nil
 			}
-			row[0], row[1], row[2], row[3], row[4], row[5] = eid, int32(i), parent, int32(a.Level), a.Name, a.Path
-			return row, nil
-		}))
+			a := &g.Areas[i]
+			w.start(6)
+			w.int4(eid)
+			w.int4(int32(i))
+			if a.Parent >= 0 {
+				w.int4(a.Parent)
+			} else {
+				w.null()
+			}
+			w.int4(int32(a.Level))
+			w.text(a.Name)
+			w.text(a.Path)
+			i++
+			return true, nil
+		})
 	if err != nil {
 		return fmt.Errorf("areas: %w", err)
 	}
-	srow := make([]any, 6)
-	_, err = tx.CopyFrom(ctx, partition("stations", eid), []string{"election", "id", "area", "code", "registered", "machines"},
-		pgx.CopyFromSlice(len(g.Stations), func(i int) ([]any, error) {
+	i = 0
+	_, err = copyBinary(ctx, tx, partition("stations", eid), []string{"election", "id", "area", "code", "registered", "machines"},
+		func(w *copyRow) (bool, error) {
+			if i == len(g.Stations) {
+				return false, nil
+			}
 			st := &g.Stations[i]
-			srow[0], srow[1], srow[2], srow[3], srow[4], srow[5] = eid, int32(i), g.AreaOf[i], st.Code, st.Registered, st.Machines
-			return srow, nil
-		}))
+			w.start(6)
+			w.int4(eid)
+			w.int4(int32(i))
+			w.int4(g.AreaOf[i])
+			w.text(st.Code)
+			w.int8(st.Registered)
+			w.int8(st.Machines)
+			i++
+			return true, nil
+		})
 	if err != nil {
 		return fmt.Errorf("stations: %w", err)
 	}

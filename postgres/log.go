@@ -222,10 +222,19 @@ func (a *logAppender) queuePages(ctx context.Context, tx pgx.Tx, batch *pgx.Batc
 		return nil
 	}
 	if len(pages) >= copyPagesFrom {
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"log_pages"}, []string{"election", "page", "hashes"},
-			pgx.CopyFromSlice(len(pages), func(i int) ([]any, error) {
-				return []any{a.m.id, pages[i].Num, pages[i].Hashes}, nil
-			}))
+		i := 0
+		_, err := copyBinary(ctx, tx, pgx.Identifier{"log_pages"}, []string{"election", "page", "hashes"},
+			func(w *copyRow) (bool, error) {
+				if i == len(pages) {
+					return false, nil
+				}
+				w.start(3)
+				w.int4(a.m.id)
+				w.int8(pages[i].Num)
+				w.bytea(pages[i].Hashes)
+				i++
+				return true, nil
+			})
 		if err != nil {
 			return fmt.Errorf("log pages: %w", err)
 		}

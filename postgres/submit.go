@@ -76,6 +76,7 @@ func newBatch(m *electionMeta, election string, subs []*actas.Submission) (*batc
 		digests:  make([][32]byte, len(subs)),
 		pairs:    make([]uint32, len(m.election.Contests)),
 	}
+	storeutil.Digests(subs, b.digests)
 	for i, s := range subs {
 		if s == nil {
 			return nil, actas.Errorf(actas.EINVALID, "submission %d is missing", i+1)
@@ -113,7 +114,6 @@ func newBatch(m *electionMeta, election string, subs []*actas.Submission) (*batc
 		b.contests[i] = int32(ci)
 		b.sources[i] = si
 		b.pairs[ci] |= 1 << si
-		b.digests[i] = s.Sheet.Digest()
 	}
 	b.ids = make([]int32, len(b.codes))
 	for i := range b.ids {
@@ -127,21 +127,40 @@ func (b *batch) key(i int) sheetKey {
 	return makeKey(int64(b.ids[b.slots[i]]), b.contests[i], b.sources[i])
 }
 
-// resolveStations finds the number of every station the batch names with
-// one pass over the election's stations (for a batch naming many; a few are
-// looked up by lookUp).
-func (b *batch) resolveStations(ctx context.Context, tx pgx.Tx) error {
-	rows, err := tx.Query(ctx, `SELECT id, code FROM stations WHERE election = $1`, b.m.id)
+// stationCodes is the number and code of every station of an election,
+// read in one pass (for a batch naming many; a few are looked up by
+// lookUp), with the codes end to end in one buffer.
+type stationCodes struct {
+	ids  []int32
+	ends []int // end of each code in buf
+	buf  []byte
+}
+
+// read reads the stations of election eid with tx.
+func (c *stationCodes) read(ctx context.Context, tx pgx.Tx, eid int32) error {
+	rows, err := tx.Query(ctx, `SELECT id, code FROM stations WHERE election = $1`, eid)
 	if err != nil {
 		return err
 	}
 	var id int32
 	var code []byte
 	_, err = pgx.ForEachRow(rows, []any{&id, &code}, func() error {
-		b.noteStation(id, code)
+		c.ids = append(c.ids, id)
+		c.buf = append(c.buf, code...)
+		c.ends = append(c.ends, len(c.buf))
 		return nil
 	})
 	return err
+}
+
+// resolveStations finds the number of every station the batch names in
+// the election's stations c.
+func (b *batch) resolveStations(c *stationCodes) {
+	start := 0
+	for i, id := range c.ids {
+		b.noteStation(id, c.buf[start:c.ends[i]])
+		start = c.ends[i]
+	}
 }
 
 // noteStation records that the station with code has number id.
@@ -368,9 +387,29 @@ func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submiss
 	if err != nil {
 		return nil, err
 	}
+	// A batch naming many of the election's stations (an import) reads them
+	// all, on another core while the batch is checked; a few (a live
+	// submission) are looked up with everything else in one round trip.
+	bulk := len(subs) > 0 && int64(len(subs))*lookupCost >= m.stations
+	var tx pgx.Tx
+	var stations stationCodes
+	read := make(chan error, 1)
+	if bulk {
+		if tx, err = db.pool.Begin(ctx); err != nil {
+			return nil, fmt.Errorf("postgres: submit to %s: %w", election, err)
+		}
+		defer rollback(ctx, tx)
+		go func() { read <- stations.read(ctx, tx, m.id) }()
+	} else {
+		read <- nil
+	}
 	b, err := newBatch(m, election, subs)
+	readErr := <-read
 	if err != nil {
 		return nil, err
+	}
+	if readErr != nil {
+		return nil, fmt.Errorf("postgres: submit to %s: stations: %w", election, readErr)
 	}
 	outcomes := make([]actas.Outcome, len(subs))
 	if len(subs) == 0 {
@@ -379,14 +418,15 @@ func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submiss
 		}
 		return outcomes, nil
 	}
-	tx, err := db.pool.Begin(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: submit to %s: %w", election, err)
+	if !bulk {
+		if tx, err = db.pool.Begin(ctx); err != nil {
+			return nil, fmt.Errorf("postgres: submit to %s: %w", election, err)
+		}
+		defer rollback(ctx, tx)
 	}
-	defer rollback(ctx, tx)
 	b.known = make(map[sheetKey]int32, len(subs))
 	var lg *logAppender
-	if int64(len(b.codes))*lookupCost < m.stations {
+	if !bulk {
 		// A few stations (a live submission): one round trip.
 		x, err := b.lookUp(ctx, tx)
 		if err != nil {
@@ -396,11 +436,9 @@ func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submiss
 			return nil, wrapf(err, "postgres: submit to %s", election)
 		}
 	} else {
-		// Many (an import): a pass over the stations, then over what
-		// was stored before.
-		if err := b.resolveStations(ctx, tx); err != nil {
-			return nil, fmt.Errorf("postgres: submit to %s: stations: %w", election, err)
-		}
+		// Many: the stations read, then a pass over what was stored
+		// before.
+		b.resolveStations(&stations)
 		if err := b.unknownStation(); err != nil {
 			return nil, err
 		}
@@ -535,7 +573,7 @@ func (b *batch) store(ctx context.Context, tx pgx.Tx, lg *logAppender, order []i
 	// Straight into the election's partition; when it is not attached yet
 	// (a first import), attaching it then builds its indexes from the rows,
 	// much faster than keeping them up to date row by row.
-	if _, err := tx.CopyFrom(ctx, partition("submissions", b.m.id), submissionColumns, src); err != nil {
+	if _, err := copyBinary(ctx, tx, partition("submissions", b.m.id), submissionColumns, src.appendRow); err != nil {
 		close(stop)
 		<-hashed
 		return wrapf(err, "postgres: submit to %s", b.m.code)
@@ -662,3 +700,41 @@ func (r *submissionRows) Values() ([]any, error) {
 }
 
 func (r *submissionRows) Err() error { return nil }
+
+// appendRow appends the next row to w, in binary COPY format, as Values
+// gives it; it reports false after the last.
+func (r *submissionRows) appendRow(w *copyRow) (bool, error) {
+	if !r.Next() {
+		return false, nil
+	}
+	i := r.order[r.k]
+	s := r.b.subs[i]
+	received := s.Received.UTC()
+	w.start(len(submissionColumns))
+	w.int4(r.b.m.id)
+	w.int8(r.start + int64(r.k))
+	w.int4(r.b.ids[r.b.slots[i]])
+	w.int4(r.b.contests[i])
+	w.text(string(s.Source))
+	w.bytea(r.b.digests[i][:])
+	w.int8s(s.Sheet.Votes)
+	w.int8(s.Sheet.Blank)
+	w.int8(s.Sheet.Null)
+	w.int8(s.Sheet.Ballots)
+	w.int8(s.Sheet.Voters)
+	w.int8(int64(s.Flags))
+	w.text(s.Submitter)
+	w.int4(r.origins[s.Origin])
+	w.timestamptz(received)
+	w.int2(int16(received.Nanosecond() % 1000))
+	if len(s.Evidence) == 0 {
+		w.null()
+		return true, nil
+	}
+	j, err := json.Marshal(s.Evidence)
+	if err != nil {
+		return false, actas.Errorf(actas.EINVALID, "station %s: evidence: %v", s.Sheet.Station, err)
+	}
+	w.jsonb(string(j))
+	return true, nil
+}

@@ -49,6 +49,11 @@ BEGIN
 	EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES IN (%s)', parent, parent || '_' || eid, eid);
 END $$;
 
+-- Log pages are written by the thousand with what they log (65,000 for a
+-- million sheets), in the election's transaction: their reference to the
+-- election is the program's to keep too.
+ALTER TABLE log_pages DROP CONSTRAINT log_pages_election_fkey;
+
 -- The tables of 0001 make way for partitioned ones, then their rows move,
 -- election by election, into partitions; the references of totals and
 -- snapshots to areas and stations follow them.
