@@ -60,6 +60,11 @@ func TestBuildGeographyRefuses(t *testing.T) {
 		{"empty path", []actas.Station{{Code: "1", Area: ""}}, "must name an area"},
 		{"path with an empty name", []actas.Station{{Code: "1", Area: "N//"}}, "empty name"},
 		{"top-level area named as the whole election", []actas.Station{{Code: "1", Area: actas.National + "/A"}}, "names the whole election"},
+		// Codes and areas are checked side by side: the first station in
+		// order that fails is named, its code checked first.
+		{"a bad path before a repeated code", []actas.Station{{Code: "1", Area: "N/A"}, {Code: "2", Area: "N"}, {Code: "1", Area: "N/B"}}, "station 2: area path"},
+		{"a repeated code before a bad path", []actas.Station{{Code: "1", Area: "N/A"}, {Code: "1", Area: "N/B"}, {Code: "3", Area: "N"}}, "station 1 appears twice"},
+		{"a repeated code and negative voters at one station", []actas.Station{{Code: "1", Area: "N/A"}, {Code: "1", Area: "N/B", Registered: -1}}, "station 1 appears twice"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := BuildGeography(geoElection(), tc.stations)
