@@ -87,6 +87,9 @@ func (db *DB) CreateElection(ctx context.Context, e *actas.Election, stations []
 	if err := insertGeography(ctx, tx, g, eid); err != nil {
 		return fmt.Errorf("postgres: create election %s: %w", e.ID, err)
 	}
+	if _, err := tx.Exec(ctx, attachMemory); err != nil {
+		return fmt.Errorf("postgres: create election %s: %w", e.ID, err)
+	}
 	if _, err := tx.Exec(ctx, `SELECT actas_attach('areas', $1), actas_attach('stations', $1)`, eid); err != nil {
 		return fmt.Errorf("postgres: create election %s: attach areas and stations: %w", e.ID, err)
 	}

@@ -172,6 +172,11 @@ type electionMeta struct {
 // is attached: until its first Submit it is a table of its own.
 const selectAttached = `SELECT EXISTS (SELECT FROM pg_inherits WHERE inhrelid = to_regclass('submissions_' || $1::integer))`
 
+// attachMemory lets the index builds of an attach (see migration 0004)
+// sort a big election's rows in memory: with the server's default (64 MB)
+// they take a third longer. It lasts until the transaction ends.
+const attachMemory = `SET LOCAL maintenance_work_mem = '256MB'`
+
 // partition returns the name of election eid's partition of parent
 // (areas, stations or submissions; see migration 0004).
 func partition(parent string, eid int32) pgx.Identifier {
