@@ -40,13 +40,17 @@ BEGIN
 END $$;
 
 -- Attaches the table actas_partition made as election eid's partition of
--- parent, building its indexes from the rows it holds.
+-- parent, building its indexes from the rows it holds, and gathers its
+-- statistics: without them the planner guesses, and its guess for joining
+-- a million submissions to their stations was a scan of the stations per
+-- submission (two minutes to read 45,000 log entries, against a second).
 CREATE FUNCTION actas_attach(parent text, eid integer) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
 	IF parent NOT IN ('areas', 'stations', 'submissions') THEN
 		RAISE EXCEPTION 'actas_attach: % is not partitioned', parent;
 	END IF;
 	EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES IN (%s)', parent, parent || '_' || eid, eid);
+	EXECUTE format('ANALYZE %I', parent || '_' || eid);
 END $$;
 
 -- Log pages are written by the thousand with what they log (65,000 for a
