@@ -57,6 +57,23 @@ type SubmissionStore interface {
 	// rows and hashes disagree).
 	Submit(ctx context.Context, election string, subs []*Submission, progress func(done int)) ([]Outcome, error)
 
+	// SubmitRemembering is Submit for submissions that each came in a
+	// request with an idempotency key, keeping the keys (as
+	// RememberRequests) in Submit's one transaction: the submissions and
+	// their keys are stored all or none, with one commit. reqs[i] is the
+	// request of subs[i]: its Account, Key and Request (Seq is ignored).
+	// A request whose key is kept already, before this call or by an
+	// earlier request of reqs, stores nothing: its outcome is Present.
+	// Every other submission is stored as Submit stores it, and its key is
+	// kept answered by its entry or, when it is Present, by the entry of
+	// the stored submission of its source with the same numbers. The store
+	// sets every request's KeptSeq and KeptRequest to what is kept for its
+	// key: a KeptRequest other than Request means that the key was used
+	// for other content (the caller refuses the request).
+	// Errors: those of Submit and RememberRequests; EINVALID when reqs and
+	// subs differ in length.
+	SubmitRemembering(ctx context.Context, election string, subs []*Submission, reqs []*RememberedRequest) ([]Outcome, error)
+
 	// Submissions calls fn with every submission of the election whose Seq
 	// is greater than after, in Seq order, stopping at fn's first error,
 	// which it returns. Errors: ENOTFOUND for an unknown election.

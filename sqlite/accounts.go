@@ -180,7 +180,11 @@ func (db *DB) DisableAccount(ctx context.Context, id int64) error {
 
 // Account returns an account. See actas.AccountStore.
 func (db *DB) Account(ctx context.Context, id int64) (*actas.Account, error) {
-	a, err := scanAccount(db.r.QueryRowContext(ctx, accountColumns+`WHERE a.id = ?`, id))
+	st, err := db.rs.stmt(ctx, accountColumns+`WHERE a.id = ?`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: account %d: %w", id, err)
+	}
+	a, err := scanAccount(st.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, noAccount(id)
 	}
@@ -407,7 +411,11 @@ func (db *DB) IssueToken(ctx context.Context, account int64, name string) (strin
 func (db *DB) TokenAccount(ctx context.Context, hash [32]byte) (*actas.Account, error) {
 	var stored []byte
 	var account int64
-	err := db.r.QueryRowContext(ctx, `SELECT hash, account FROM api_tokens WHERE hash = ?`, hash[:]).Scan(&stored, &account)
+	st, err := db.rs.stmt(ctx, `SELECT hash, account FROM api_tokens WHERE hash = ?`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: token: %w", err)
+	}
+	err = st.QueryRowContext(ctx, hash[:]).Scan(&stored, &account)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, noCredential()
 	}
@@ -432,37 +440,23 @@ func (db *DB) RememberRequest(ctx context.Context, account int64, key string, re
 // RememberRequests keeps many requests' idempotency keys in one
 // transaction. See actas.AccountStore.
 func (db *DB) RememberRequests(ctx context.Context, reqs []*actas.RememberedRequest) error {
-	for _, r := range reqs {
-		if err := actas.CheckIdempotencyKey(r.Key); err != nil {
-			return err
-		}
-		if r.Seq < 0 {
-			return actas.Errorf(actas.EINVALID, "idempotency key: log index %d is negative", r.Seq)
-		}
+	if err := checkRequests(reqs); err != nil {
+		return err
 	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: remember request: %w", err)
 	}
 	defer rollback(tx)
-	insert, err := tx.PrepareContext(ctx, `INSERT INTO idempotency (account, key, request, seq, created) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (account, key) DO NOTHING RETURNING seq`)
+	insert, err := db.ws.txStmt(ctx, tx, rememberSQL)
 	if err != nil {
 		return fmt.Errorf("sqlite: remember request: %w", err)
 	}
-	defer insert.Close()
-	known := map[int64]bool{}
+	exists, lookup := tx.StmtContext(ctx, db.wq.accountExists), tx.StmtContext(ctx, db.wq.lookupKey)
 	created := formatTime(time.Now())
 	for _, r := range reqs {
-		if !known[r.Account] {
-			var one int
-			switch err := tx.QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE id = ?`, r.Account).Scan(&one); {
-			case errors.Is(err, sql.ErrNoRows):
-				return noAccount(r.Account)
-			case err != nil:
-				return fmt.Errorf("sqlite: remember request: %w", err)
-			}
-			known[r.Account] = true
+		if err := db.checkAccount(ctx, exists, r.Account); err != nil {
+			return err
 		}
 		// The first answer stays: a concurrent retry that lost the race
 		// reads it.
@@ -471,7 +465,7 @@ func (db *DB) RememberRequests(ctx context.Context, reqs []*actas.RememberedRequ
 		case err == nil:
 			r.KeptSeq, r.KeptRequest = seq, r.Request
 		case errors.Is(err, sql.ErrNoRows): // kept before
-			if r.KeptSeq, r.KeptRequest, err = rememberedRequest(ctx, tx, r.Account, r.Key); err != nil {
+			if r.KeptSeq, r.KeptRequest, err = rememberedRequest(ctx, lookup, r.Account, r.Key); err != nil {
 				return err
 			}
 		default:
@@ -489,18 +483,28 @@ func (db *DB) RememberedRequest(ctx context.Context, account int64, key string) 
 	if err := actas.CheckIdempotencyKey(key); err != nil {
 		return 0, [32]byte{}, err
 	}
-	return rememberedRequest(ctx, db.r, account, key)
+	st, err := db.rs.stmt(ctx, lookupKeySQL)
+	if err != nil {
+		return 0, [32]byte{}, fmt.Errorf("sqlite: idempotency key: %w", err)
+	}
+	return rememberedRequest(ctx, st, account, key)
 }
 
-type queryRower interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
+// lookupKeySQL reads an idempotency key's kept answer; rememberSQL keeps
+// one unless the key is kept already.
+const (
+	lookupKeySQL = `SELECT seq, request FROM idempotency WHERE account = ? AND key = ?`
+	rememberSQL  = `INSERT INTO idempotency (account, key, request, seq, created) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (account, key) DO NOTHING RETURNING seq`
+)
 
-func rememberedRequest(ctx context.Context, q queryRower, account int64, key string) (int64, [32]byte, error) {
+// rememberedRequest reads the kept answer of the account's key with
+// lookup, a statement of lookupKeySQL.
+func rememberedRequest(ctx context.Context, lookup *sql.Stmt, account int64, key string) (int64, [32]byte, error) {
 	var seq int64
 	var req []byte
 	var out [32]byte
-	err := q.QueryRowContext(ctx, `SELECT seq, request FROM idempotency WHERE account = ? AND key = ?`, account, key).Scan(&seq, &req)
+	err := lookup.QueryRowContext(ctx, account, key).Scan(&seq, &req)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, out, actas.Errorf(actas.ENOTFOUND, "no request of account %d with that idempotency key", account)
 	}

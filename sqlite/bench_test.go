@@ -309,3 +309,60 @@ func BenchmarkLogCostOne(b *testing.B) {
 	b.ReportMetric(100*(times[0].Seconds()/times[1].Seconds()-1), "log-cost-%")
 	b.ReportMetric(0, "ns/op")
 }
+
+// BenchmarkLiveBatch stores batches of 32 live submissions (each received
+// at its own time, with its own idempotency key), as the server's group
+// commit does, into a store holding the scale election's sheets: the keys
+// kept in a second transaction (Submit, then RememberRequests: two commits),
+// or in the submissions' own (SubmitRemembering: one).
+// go test ./sqlite -run '^$' -bench LiveBatch -benchtime 200x
+func BenchmarkLiveBatch(b *testing.B) {
+	const batch = 32
+	e, stations, subs := storetest.ScaleElection(*benchSheets)
+	for _, tc := range []struct {
+		name  string
+		store func(db *sqlite.DB, subs []*actas.Submission, reqs []*actas.RememberedRequest) error
+	}{
+		{"submit then remember", func(db *sqlite.DB, subs []*actas.Submission, reqs []*actas.RememberedRequest) error {
+			if _, err := db.Submit(context.Background(), e.ID, subs, nil); err != nil {
+				return err
+			}
+			for i, r := range reqs {
+				r.Seq = subs[i].Seq
+			}
+			return db.RememberRequests(context.Background(), reqs)
+		}},
+		{"submit remembering", func(db *sqlite.DB, subs []*actas.Submission, reqs []*actas.RememberedRequest) error {
+			_, err := db.SubmitRemembering(context.Background(), e.ID, subs, reqs)
+			return err
+		}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			db := mustScaleStore(b, e, stations, subs)
+			a := &actas.Account{Election: e.ID, Name: "Bench", Contact: "bench@example.org", Role: actas.RoleAdmin}
+			if err := db.CreateAccount(context.Background(), a); err != nil {
+				b.Fatal(err)
+			}
+			now := time.Now().UTC()
+			n := 0
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				live := make([]*actas.Submission, batch)
+				reqs := make([]*actas.RememberedRequest, batch)
+				for k := range live {
+					s := *subs[n%len(subs)]
+					s.Seq, s.Source, s.Origin, s.Submitter = 0, actas.QR, "web api", "bench"
+					s.Sheet.Blank = int64(n) // other numbers each time: stored, never present
+					s.Received = now.Add(time.Duration(n) * time.Microsecond)
+					live[k] = &s
+					reqs[k] = &actas.RememberedRequest{Account: a.ID, Key: "k" + strconv.Itoa(n), Request: [32]byte{byte(n)}}
+					n++
+				}
+				if err := tc.store(db, live, reqs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "sheets/s")
+		})
+	}
+}

@@ -308,11 +308,14 @@ func (db *DB) AddCheckpoint(ctx context.Context, election string, cp *actas.Chec
 		return fmt.Errorf("sqlite: checkpoint of %s: %w", election, err)
 	}
 	defer rollback(tx)
+	latest, err := db.ws.txStmt(ctx, tx, selectLatestCheckpoint)
+	if err != nil {
+		return fmt.Errorf("sqlite: checkpoint of %s: %w", election, err)
+	}
 	var size int64
 	var root, text []byte
 	var created string
-	err = tx.QueryRowContext(ctx, `SELECT size, root, note, created FROM checkpoints WHERE election = ? ORDER BY id DESC LIMIT 1`,
-		m.id).Scan(&size, &root, &text, &created)
+	err = latest.QueryRowContext(ctx, m.id).Scan(&size, &root, &text, &created)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
@@ -350,8 +353,11 @@ func (db *DB) AddCheckpoint(ctx context.Context, election string, cp *actas.Chec
 			election, translog.Hash(cp.Root), cp.Size, want)
 	}
 	now := time.Now().UTC()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO checkpoints (election, size, root, note, created) VALUES (?, ?, ?, ?, ?)`,
-		m.id, cp.Size, cp.Root[:], string(cp.Note), string(appendReceived(nil, now))); err != nil {
+	insert, err := db.ws.txStmt(ctx, tx, insertCheckpointSQL)
+	if err != nil {
+		return fmt.Errorf("sqlite: checkpoint of %s: %w", election, err)
+	}
+	if _, err := insert.ExecContext(ctx, m.id, cp.Size, cp.Root[:], string(cp.Note), string(appendReceived(nil, now))); err != nil {
 		return fmt.Errorf("sqlite: checkpoint of %s: %w", election, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -368,7 +374,11 @@ func (db *DB) Checkpoints(ctx context.Context, election string) ([]*actas.Checkp
 	if err != nil {
 		return nil, err
 	}
-	return readCheckpoints(ctx, db.r, m, `SELECT size, root, note, created FROM checkpoints WHERE election = ? ORDER BY id`)
+	q, err := db.rs.stmt(ctx, `SELECT size, root, note, created FROM checkpoints WHERE election = ? ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: checkpoints of %s: %w", election, err)
+	}
+	return readCheckpoints(ctx, q, m)
 }
 
 // LatestCheckpoint returns the latest checkpoint kept for the election and
@@ -385,11 +395,19 @@ func (db *DB) LatestCheckpoint(ctx context.Context, election string) (*actas.Che
 		return nil, 0, fmt.Errorf("sqlite: checkpoints of %s: %w", election, err)
 	}
 	defer rollback(tx)
-	var count int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM checkpoints WHERE election = ?`, m.id).Scan(&count); err != nil {
+	countStmt, err := db.rs.txStmt(ctx, tx, countCheckpointsSQL)
+	if err != nil {
 		return nil, 0, fmt.Errorf("sqlite: checkpoints of %s: %w", election, err)
 	}
-	cps, err := readCheckpoints(ctx, tx, m, `SELECT size, root, note, created FROM checkpoints WHERE election = ? ORDER BY id DESC LIMIT 1`)
+	var count int
+	if err := countStmt.QueryRowContext(ctx, m.id).Scan(&count); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: checkpoints of %s: %w", election, err)
+	}
+	latest, err := db.rs.txStmt(ctx, tx, selectLatestCheckpoint)
+	if err != nil {
+		return nil, 0, fmt.Errorf("sqlite: checkpoints of %s: %w", election, err)
+	}
+	cps, err := readCheckpoints(ctx, latest, m)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -399,10 +417,18 @@ func (db *DB) LatestCheckpoint(ctx context.Context, election string) (*actas.Che
 	return cps[0], count, nil
 }
 
-// readCheckpoints reads with q the checkpoints query selects (size, root,
-// note, created of election m's rows).
-func readCheckpoints(ctx context.Context, q querier, m *electionMeta, query string) ([]*actas.Checkpoint, error) {
-	rows, err := q.QueryContext(ctx, query, m.id)
+// Statements on checkpoints: the latest of an election, how many it has,
+// and one more.
+const (
+	selectLatestCheckpoint = `SELECT size, root, note, created FROM checkpoints WHERE election = ? ORDER BY id DESC LIMIT 1`
+	countCheckpointsSQL    = `SELECT count(*) FROM checkpoints WHERE election = ?`
+	insertCheckpointSQL    = `INSERT INTO checkpoints (election, size, root, note, created) VALUES (?, ?, ?, ?, ?)`
+)
+
+// readCheckpoints reads the checkpoints q selects (size, root, note,
+// created of the rows of the election whose row id is its parameter).
+func readCheckpoints(ctx context.Context, q *sql.Stmt, m *electionMeta) ([]*actas.Checkpoint, error) {
+	rows, err := q.QueryContext(ctx, m.id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: checkpoints of %s: %w", m.code, err)
 	}

@@ -13,6 +13,12 @@ const selectSubmissions = `SELECT s.seq, st.code, s.contest, s.source, s.votes, 
 	s.ballots, s.voters, s.flags, s.submitter, o.text, s.received, s.evidence
 	FROM submissions s JOIN stations st ON st.id = s.station JOIN origins o ON o.id = s.origin `
 
+// A station's row id, and its submissions (by row id).
+const (
+	stationIDSQL          = `SELECT id FROM stations WHERE election = ? AND code = ?`
+	stationSubmissionsSQL = selectSubmissions + `WHERE s.station = ? ORDER BY s.id`
+)
+
 // submissionScanner reads rows of selectSubmissions. Texts that repeat from
 // row to row (submitter, origin) are shared rather than allocated per row.
 type submissionScanner struct {
@@ -173,15 +179,23 @@ func (db *DB) StationSubmissions(ctx context.Context, election, station string) 
 		return nil, fmt.Errorf("sqlite: submissions of station %s: %w", station, err)
 	}
 	defer rollback(tx)
+	stationID, err := db.rs.txStmt(ctx, tx, stationIDSQL)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: submissions of station %s: %w", station, err)
+	}
 	var id int64
-	err = tx.QueryRowContext(ctx, `SELECT id FROM stations WHERE election = ? AND code = ?`, m.id, station).Scan(&id)
+	err = stationID.QueryRowContext(ctx, m.id, station).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, actas.Errorf(actas.ENOTFOUND, "election %s has no station %q", election, station)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: submissions of station %s: %w", station, err)
 	}
-	rows, err := tx.QueryContext(ctx, selectSubmissions+`WHERE s.station = ? ORDER BY s.id`, id)
+	q, err := db.rs.txStmt(ctx, tx, stationSubmissionsSQL)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: submissions of station %s: %w", station, err)
+	}
+	rows, err := q.QueryContext(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: submissions of station %s: %w", station, err)
 	}

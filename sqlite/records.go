@@ -70,8 +70,12 @@ func (db *DB) Records(ctx context.Context, election, kind string, fn func(*actas
 	if err != nil {
 		return err
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT log_index, kind, subject, account, time, body FROM records
-		WHERE election = ? AND (? = '' OR kind = ?) ORDER BY log_index`, m.id, kind, kind)
+	q, err := db.rs.stmt(ctx, `SELECT log_index, kind, subject, account, time, body FROM records
+		WHERE election = ? AND (? = '' OR kind = ?) ORDER BY log_index`)
+	if err != nil {
+		return fmt.Errorf("sqlite: records of %s: %w", election, err)
+	}
+	rows, err := q.QueryContext(ctx, m.id, kind, kind)
 	if err != nil {
 		return fmt.Errorf("sqlite: records of %s: %w", election, err)
 	}

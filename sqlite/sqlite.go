@@ -45,6 +45,7 @@ type DB struct {
 	r    *sql.DB // readers
 
 	wq, rq *prepared                // statements prepared on the writer and the readers
+	ws, rs stmtCache                // further statements, prepared on the writer and the readers when first run
 	cache  logpage.PageCache[int64] // full pages of log hashes read
 	edges  logpage.EdgeCache[int64] // the right edge of each log, as this process's last Submit left it
 
@@ -52,6 +53,7 @@ type DB struct {
 
 	mu        sync.Mutex
 	elections map[string]*electionMeta // by election id; elections never change once created
+	accounts  sync.Map                 // ids of accounts known to exist (never deleted) → struct{}
 
 	closeOnce sync.Once
 	closeErr  error
@@ -130,6 +132,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 	db := &DB{path: path, w: w, elections: map[string]*electionMeta{}}
+	db.ws.pool = w
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		return nil, openError(path, err)
@@ -156,6 +159,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(0)
 	db.r = r
+	db.rs.pool = r
 	if err := r.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -165,6 +169,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	if db.wq, err = prepare(ctx, w, true); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	// The statements transactions run from the caches (see txStmt).
+	if err := db.rs.prepare(ctx, stationIDSQL, stationSubmissionsSQL, countCheckpointsSQL, selectLatestCheckpoint); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := db.ws.prepare(ctx, rememberSQL, selectLatestCheckpoint, insertCheckpointSQL); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -193,7 +206,7 @@ func (db *DB) Path() string { return db.path }
 // Close closes the store; later calls return the first call's result.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
-		errs := []error{db.rq.close(), db.wq.close()}
+		errs := []error{db.rq.close(), db.wq.close(), db.rs.close(), db.ws.close()}
 		if db.r != nil {
 			errs = append(errs, db.r.Close())
 		}

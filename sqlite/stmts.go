@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // prepared holds the statements every write or read of the log runs,
@@ -23,8 +24,15 @@ type prepared struct {
 	insertOne    *sql.Stmt // one submission
 	insertFull   *sql.Stmt // rowsPerInsert submissions
 	insertShared *sql.Stmt // rowsPerInsert submissions sharing sharedColumns
-	addOrigin    *sql.Stmt
-	originID     *sql.Stmt
+	// insertSome[k] inserts 2<<k submissions (2 to rowsPerInsert/2): a
+	// batch of live submissions of any size is a few of these, none parsed
+	// anew.
+	insertSome    [5]*sql.Stmt
+	addOrigin     *sql.Stmt
+	originID      *sql.Stmt
+	lookupKey     *sql.Stmt // an idempotency key's kept answer
+	insertKey     *sql.Stmt
+	accountExists *sql.Stmt
 }
 
 // selectLogExtent reads what the file holds of an election's log (see
@@ -63,13 +71,24 @@ func prepare(ctx context.Context, pool *sql.DB, writer bool) (*prepared, error) 
 			{&p.insertPage, `INSERT INTO log_pages (election, page, hashes) VALUES (?, ?, ?)`},
 			{&p.growPage, growPage},
 			{&p.stationID, `SELECT id FROM stations WHERE election = ? AND code = ?`},
-			{&p.prior, `SELECT contest, source, digest FROM submissions WHERE station = ?`},
+			{&p.prior, `SELECT contest, source, digest, id FROM submissions WHERE station = ?`},
 			{&p.insertOne, insertSubmission + submissionValues(1, false)},
 			{&p.insertFull, insertSubmission + submissionValues(rowsPerInsert, false)},
 			{&p.insertShared, insertSubmission + submissionValues(rowsPerInsert, true)},
 			{&p.addOrigin, `INSERT INTO origins (text) VALUES (?) ON CONFLICT (text) DO NOTHING`},
 			{&p.originID, `SELECT id FROM origins WHERE text = ?`},
+			{&p.lookupKey, lookupKeySQL},
+			{&p.insertKey, `INSERT INTO idempotency (account, key, request, seq, created) VALUES (?, ?, ?, ?, ?)`},
+			{&p.accountExists, `SELECT 1 FROM accounts WHERE id = ?`},
 		}...)
+	}
+	if writer {
+		for k := range p.insertSome {
+			list = append(list, struct {
+				stmt **sql.Stmt
+				sql  string
+			}{&p.insertSome[k], insertSubmission + submissionValues(2<<k, false)})
+		}
 	}
 	for _, s := range list {
 		var err error
@@ -92,9 +111,15 @@ func (p *prepared) bind(ctx context.Context, tx *sql.Tx) *prepared {
 		{&p.stationID, &b.stationID}, {&p.prior, &b.prior},
 		{&p.insertOne, &b.insertOne}, {&p.insertFull, &b.insertFull}, {&p.insertShared, &b.insertShared},
 		{&p.addOrigin, &b.addOrigin}, {&p.originID, &b.originID},
+		{&p.lookupKey, &b.lookupKey}, {&p.insertKey, &b.insertKey}, {&p.accountExists, &b.accountExists},
 	} {
 		if *s.from != nil {
 			*s.to = tx.StmtContext(ctx, *s.from)
+		}
+	}
+	for k, s := range p.insertSome {
+		if s != nil {
+			b.insertSome[k] = tx.StmtContext(ctx, s)
 		}
 	}
 	return b
@@ -106,10 +131,84 @@ func (p *prepared) close() error {
 	}
 	var errs []error
 	for _, s := range []*sql.Stmt{p.logExtent, p.pages, p.insertPage, p.growPage, p.stationID, p.prior,
-		p.insertOne, p.insertFull, p.insertShared, p.addOrigin, p.originID} {
+		p.insertOne, p.insertFull, p.insertShared, p.addOrigin, p.originID, p.lookupKey, p.insertKey, p.accountExists,
+		p.insertSome[0], p.insertSome[1], p.insertSome[2], p.insertSome[3], p.insertSome[4]} {
 		if s != nil {
 			errs = append(errs, s.Close())
 		}
 	}
+	return errors.Join(errs...)
+}
+
+// stmtCache prepares each query text once on a pool, for the statements
+// outside the fixed sets above that a server runs per request (sign-in
+// checks, idempotency keys, a station's submissions, checkpoints). It must
+// only be given constant texts: it never forgets one.
+type stmtCache struct {
+	pool *sql.DB
+	mu   sync.Mutex
+	m    map[string]*sql.Stmt
+}
+
+// stmt returns query prepared on the pool, preparing it the first time.
+// The caller must not hold a connection of the pool (be in a transaction
+// of it): preparing takes one. In a transaction, use txStmt.
+func (c *stmtCache) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	s, ok := c.m[query]
+	c.mu.Unlock()
+	if ok {
+		return s, nil
+	}
+	s, err := c.pool.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[query]; ok {
+		s.Close() // prepared meanwhile by another call
+		return old, nil
+	}
+	if c.m == nil {
+		c.m = map[string]*sql.Stmt{}
+	}
+	c.m[query] = s
+	return s, nil
+}
+
+// txStmt returns query for use in tx, a transaction of the pool: the
+// cached statement when there is one (preparing it on the transaction's
+// connection at most once), else one prepared for tx alone, since
+// preparing on the pool would wait for a connection tx may hold (the
+// writer has one).
+func (c *stmtCache) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	s, ok := c.m[query]
+	c.mu.Unlock()
+	if ok {
+		return tx.StmtContext(ctx, s), nil
+	}
+	return tx.PrepareContext(ctx, query)
+}
+
+// prepare caches queries, for txStmt.
+func (c *stmtCache) prepare(ctx context.Context, queries ...string) error {
+	for _, q := range queries {
+		if _, err := c.stmt(ctx, q); err != nil {
+			return fmt.Errorf("prepare %.40q: %w", q, err)
+		}
+	}
+	return nil
+}
+
+func (c *stmtCache) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for _, s := range c.m {
+		errs = append(errs, s.Close())
+	}
+	c.m = nil
 	return errors.Join(errs...)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"sync"
 
 	"github.com/actasproject/actas"
@@ -65,6 +66,8 @@ type batch struct {
 	sources  []uint8
 	digests  [][32]byte
 	prior    [][32]byte
+	priorSeq []int64              // the Seq of the submission that stored prior[i]
+	skip     []bool               // per submission, its request's key is kept already (SubmitRemembering); nil otherwise
 	known    map[sheetKey]int32   // the first known digest of each key
 	more     map[sheetKey][]int32 // further known digests: rare, a source changing its numbers
 	pairs    []uint32             // per contest, a bit per source present in the batch
@@ -196,18 +199,18 @@ func (b *batch) digest(r int32) *[32]byte {
 	return &b.prior[-1-r]
 }
 
-// has reports whether key k has digest d among its known ones, the first of
-// which is first.
-func (b *batch) has(k sheetKey, first int32, d *[32]byte) bool {
+// match returns the ref of digest d among the known ones of key k, the
+// first of which is first, and whether it is there.
+func (b *batch) match(k sheetKey, first int32, d *[32]byte) (int32, bool) {
 	if *b.digest(first) == *d {
-		return true
+		return first, true
 	}
 	for _, r := range b.more[k] {
 		if *b.digest(r) == *d {
-			return true
+			return r, true
 		}
 	}
-	return false
+	return 0, false
 }
 
 // know records digest ref r for key k.
@@ -224,7 +227,7 @@ func (b *batch) know(k sheetKey, r int32) {
 
 // addPrior records a digest stored before this batch, if its contest and
 // source matter to the batch.
-func (b *batch) addPrior(station, contestRow int64, source []byte, digest []byte) error {
+func (b *batch) addPrior(station, contestRow int64, source []byte, digest []byte, seq int64) error {
 	ci, ok := b.m.byRowID[contestRow]
 	if !ok {
 		return fmt.Errorf("a stored submission of station row %d names contest row %d, which is not the election's", station, contestRow)
@@ -240,6 +243,7 @@ func (b *batch) addPrior(station, contestRow int64, source []byte, digest []byte
 		return fmt.Errorf("a stored submission of station row %d has a digest of %d bytes", station, len(digest))
 	}
 	b.prior = append(b.prior, [32]byte(digest))
+	b.priorSeq = append(b.priorSeq, seq)
 	b.know(makeKey(station, int32(ci), si), int32(-len(b.prior)))
 	return nil
 }
@@ -249,8 +253,9 @@ func (b *batch) addPrior(station, contestRow int64, source []byte, digest []byte
 // election holds (a whole file imported again) one pass over the election's
 // submissions is cheaper.
 func (b *batch) loadPrior(ctx context.Context, tx *sql.Tx, stored int64) error {
-	var station, contestRow int64
+	var station, contestRow, rowID int64
 	var source, digest sql.RawBytes
+	base := b.m.rowID(0)
 	if int64(len(b.ids))*lookupCost < stored {
 		for _, id := range b.ids {
 			rows, err := b.st.prior.QueryContext(ctx, id)
@@ -258,11 +263,11 @@ func (b *batch) loadPrior(ctx context.Context, tx *sql.Tx, stored int64) error {
 				return err
 			}
 			for rows.Next() {
-				if err := rows.Scan(&contestRow, &source, &digest); err != nil {
+				if err := rows.Scan(&contestRow, &source, &digest, &rowID); err != nil {
 					rows.Close()
 					return err
 				}
-				if err := b.addPrior(id, contestRow, source, digest); err != nil {
+				if err := b.addPrior(id, contestRow, source, digest, rowID-base); err != nil {
 					rows.Close()
 					return err
 				}
@@ -284,20 +289,20 @@ func (b *batch) loadPrior(ctx context.Context, tx *sql.Tx, stored int64) error {
 	for _, id := range b.ids {
 		in[id-lo] = true
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT station, contest, source, digest FROM submissions WHERE id BETWEEN ? AND ?`,
+	rows, err := tx.QueryContext(ctx, `SELECT station, contest, source, digest, id FROM submissions WHERE id BETWEEN ? AND ?`,
 		b.m.rowID(1), b.m.rowID(maxSeq))
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		if err := rows.Scan(&station, &contestRow, &source, &digest); err != nil {
+		if err := rows.Scan(&station, &contestRow, &source, &digest, &rowID); err != nil {
 			return err
 		}
 		if station < lo || station > hi || !in[station-lo] {
 			continue
 		}
-		if err := b.addPrior(station, contestRow, source, digest); err != nil {
+		if err := b.addPrior(station, contestRow, source, digest, rowID-base); err != nil {
 			return err
 		}
 	}
@@ -312,6 +317,26 @@ func (b *batch) loadPrior(ctx context.Context, tx *sql.Tx, stored int64) error {
 // submission naming another election, and a received time outside years
 // 1–9999.
 func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submission, progress func(done int)) ([]actas.Outcome, error) {
+	return db.submit(ctx, election, subs, nil, progress)
+}
+
+// SubmitRemembering stores subs and keeps their requests' idempotency keys
+// in one transaction. See actas.SubmissionStore.
+func (db *DB) SubmitRemembering(ctx context.Context, election string, subs []*actas.Submission, reqs []*actas.RememberedRequest) ([]actas.Outcome, error) {
+	if len(reqs) != len(subs) {
+		return nil, actas.Errorf(actas.EINVALID, "%d requests for %d submissions: one request each", len(reqs), len(subs))
+	}
+	if err := checkRequests(reqs); err != nil {
+		return nil, err
+	}
+	if reqs == nil {
+		reqs = []*actas.RememberedRequest{}
+	}
+	return db.submit(ctx, election, subs, reqs, nil)
+}
+
+// submit is Submit, keeping the keys of reqs too when reqs is not nil.
+func (db *DB) submit(ctx context.Context, election string, subs []*actas.Submission, reqs []*actas.RememberedRequest, progress func(done int)) ([]actas.Outcome, error) {
 	m, err := db.meta(ctx, election)
 	if err != nil {
 		return nil, err
@@ -360,6 +385,12 @@ func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submiss
 	if size-1+int64(len(subs)) > maxSeq {
 		return nil, actas.Errorf(actas.ECONFLICT, "election %s cannot hold %d more submissions", election, len(subs))
 	}
+	var keys *keyKeeper
+	if reqs != nil {
+		if keys, err = b.lookupKeys(ctx, db, reqs); err != nil {
+			return nil, err
+		}
+	}
 	b.known = make(map[sheetKey]int32, len(subs))
 	if size > 1 {
 		if err := b.loadPrior(ctx, tx, size-1); err != nil {
@@ -369,6 +400,11 @@ func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submiss
 	order := b.decide(outcomes)
 	if err := b.store(ctx, tx, lg, order, progress); err != nil {
 		return nil, err
+	}
+	if keys != nil {
+		if err := keys.keep(ctx, b, order, size); err != nil {
+			return nil, err
+		}
 	}
 	// The edge is computed before the commit (an error then aborts it),
 	// and kept after it.
@@ -429,9 +465,14 @@ func submissionValues(n int, shared bool) string {
 func (b *batch) decide(outcomes []actas.Outcome) []int32 {
 	order := make([]int32, 0, len(b.subs))
 	for i := range b.subs {
+		if b.skip != nil && b.skip[i] {
+			outcomes[i] = actas.Present
+			continue
+		}
 		k := b.key(i)
-		switch first, ok := b.known[k]; {
-		case !ok:
+		first, known := b.known[k]
+		switch {
+		case !known:
 			b.known[k] = int32(i)
 			outcomes[i] = actas.New
 		case b.has(k, first, &b.digests[i]):
@@ -445,6 +486,13 @@ func (b *batch) decide(outcomes []actas.Outcome) []int32 {
 		}
 	}
 	return order
+}
+
+// has reports whether key k has digest d among its known ones, the first of
+// which is first.
+func (b *batch) has(k sheetKey, first int32, d *[32]byte) bool {
+	_, ok := b.match(k, first, d)
+	return ok
 }
 
 // pipelineFrom is the number of entries from which a batch computes its
@@ -668,6 +716,25 @@ func (w *submissionWriter) add(ctx context.Context, i int, k sheetKey, seq int64
 	return nil
 }
 
+// insertSome inserts the n < rowsPerInsert unshared rows of w.args with
+// the prepared statements of 2^k rows: at most one of each size.
+func (w *submissionWriter) insertSome(ctx context.Context, n int) error {
+	args := w.args
+	for n > 0 {
+		k := bits.Len(uint(n)) - 1 // the largest power of two ≤ n
+		rows := 1 << k
+		st := w.b.st.insertOne
+		if k > 0 {
+			st = w.b.st.insertSome[k-1]
+		}
+		if _, err := st.ExecContext(ctx, args[:rows*submissionColumns]...); err != nil {
+			return err
+		}
+		args, n = args[rows*submissionColumns:], n-rows
+	}
+	return nil
+}
+
 // origin returns the boxed row id of origin text o, storing it if new.
 func (w *submissionWriter) origin(ctx context.Context, o string) (any, error) {
 	if id, ok := w.origins[o]; ok {
@@ -740,6 +807,8 @@ func (w *submissionWriter) flush(ctx context.Context) error {
 		_, err = w.b.st.insertFull.ExecContext(ctx, w.args...)
 	case n == 1:
 		_, err = w.b.st.insertOne.ExecContext(ctx, w.args...)
+	case !shared && w.b.st.insertSome[0] != nil:
+		err = w.insertSome(ctx, n)
 	default:
 		_, err = w.tx.ExecContext(ctx, insertSubmission+submissionValues(n, shared), w.args...)
 	}

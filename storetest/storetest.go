@@ -75,6 +75,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("evidence", func(t *testing.T) { testEvidence(t, b) })
 	t.Run("accounts", func(t *testing.T) { testAccounts(t, b) })
 	t.Run("idempotency keys", func(t *testing.T) { testIdempotency(t, b) })
+	t.Run("submissions with idempotency keys", func(t *testing.T) { testSubmitRemembering(t, b) })
 	t.Run("records", func(t *testing.T) { testRecords(t, b) })
 	t.Run("incidents", func(t *testing.T) { testIncidents(t, b) })
 }
