@@ -15,8 +15,8 @@ const maxBatch = 256
 
 // committer stores witnesses' submissions by group commit: a request
 // waits while the batch before it is being written, then goes with the
-// others that arrived meanwhile in one Submit (one transaction, one
-// fsync), and their idempotency keys in one more. Under light load a
+// others that arrived meanwhile, with their idempotency keys, in one
+// SubmitRemembering (one transaction, one fsync). Under light load a
 // batch is one submission and nothing waits; under heavy load the cost of
 // a commit is shared by hundreds. Each answer still comes after its
 // submission is durable.
@@ -74,8 +74,7 @@ func (c *committer) run(ctx context.Context) {
 	}
 }
 
-// submit queues a submission and waits for its batch. The caller has
-// checked that the key was not answered before.
+// submit queues a submission and waits for its batch.
 func (c *committer) submit(ctx context.Context, p *pending) committed {
 	p.done = make(chan committed, 1)
 	select {
@@ -124,81 +123,33 @@ func (c *committer) commit(ctx context.Context, batch []*pending) {
 	}
 }
 
-// commitElection stores ps in one transaction and keeps their keys in
-// another, then answers them; on a store error it answers nothing and
+// commitElection stores ps and keeps their idempotency keys in one
+// transaction, then answers them; on a store error it answers nothing and
 // returns it.
 func (c *committer) commitElection(ctx context.Context, election string, ps []*pending) error {
-	// A key sent twice in one batch (a client retrying before its first
-	// answer) is stored once; the other copy follows the first.
-	type keyOf struct {
-		account int64
-		key     string
-	}
-	first := map[keyOf]int{}
-	follows := make([]int, len(ps))
-	subs := make([]*actas.Submission, 0, len(ps))
-	at := make([]int, len(ps)) // index into subs
+	subs := make([]*actas.Submission, len(ps))
+	reqs := make([]*actas.RememberedRequest, len(ps))
 	for i, p := range ps {
-		k := keyOf{p.account, p.key}
-		if j, ok := first[k]; ok {
-			follows[i] = j
-			continue
-		}
-		first[k] = i
-		follows[i] = -1
-		at[i] = len(subs)
-		subs = append(subs, p.sub)
+		subs[i] = p.sub
+		reqs[i] = &actas.RememberedRequest{Account: p.account, Key: p.key, Request: p.digest}
 	}
-	outs, err := c.s.store.Submit(ctx, election, subs, nil)
+	// A key kept before (a retry whose answer was lost, even across a
+	// restart) or sent twice in one batch (a client retrying before its
+	// first answer) stores nothing: the store answers it with what the
+	// key's first request stored.
+	outs, err := c.s.store.SubmitRemembering(ctx, election, subs, reqs)
 	if err != nil {
 		return err
 	}
-	results := make([]committed, len(ps))
-	reqs := make([]*actas.RememberedRequest, 0, len(subs))
-	reqOf := make([]int, len(ps))
 	for i, p := range ps {
-		if follows[i] >= 0 {
-			continue
-		}
-		o := outs[at[i]]
-		seq := p.sub.Seq
-		if o == actas.Present {
-			// Stored before: by this request when its answer or its key
-			// was lost, or the same numbers from another holder of the
-			// source.
-			if seq, err = c.s.presentSeq(ctx, election, p.sub); err != nil {
-				return err
-			}
-		}
-		results[i] = committed{seq: seq, outcome: o}
-		reqOf[i] = len(reqs)
-		reqs = append(reqs, &actas.RememberedRequest{Account: p.account, Key: p.key, Request: p.digest, Seq: seq})
-	}
-	if err := c.s.store.RememberRequests(ctx, reqs); err != nil {
-		return err
-	}
-	for i, p := range ps {
-		if follows[i] >= 0 {
-			continue
-		}
-		r := reqs[reqOf[i]]
+		r := reqs[i]
 		if r.KeptRequest != p.digest {
-			results[i] = committed{err: keyReused()} // a concurrent request with the same key and other content won
+			p.done <- committed{err: keyReused()} // the key was used for other content
 			continue
 		}
-		results[i].fresh = results[i].outcome != actas.Present && r.KeptSeq == results[i].seq
-		results[i].seq = r.KeptSeq
-	}
-	for i, p := range ps {
-		r := results[i]
-		if j := follows[i]; j >= 0 {
-			r = results[j]
-			r.fresh = false
-			if ps[j].digest != p.digest {
-				r = committed{err: keyReused()}
-			}
-		}
-		p.done <- r
+		// Present: stored before, by this request's earlier try, or the
+		// same numbers from another holder of the source.
+		p.done <- committed{seq: r.KeptSeq, outcome: outs[i], fresh: outs[i] != actas.Present}
 	}
 	return nil
 }
@@ -234,12 +185,45 @@ func (sg *signals) notify(election string) {
 	}
 }
 
+// CheckpointSigned tells the server of a checkpoint of the election's log
+// just signed, before the store keeps it, so that submissions waiting for
+// their receipt answer without waiting for that write. The caller
+// guarantees what makes this safe: the entries it covers are durable, and
+// it extends the latest checkpoint kept, so a receipt against it verifies
+// whether or not the store keeps it. CheckpointKept follows once it is.
+func (s *Server) CheckpointSigned(id string, cp *actas.Checkpoint) {
+	if v, ok := s.elections.Load(id); ok && cp != nil {
+		e := v.(*election)
+		for {
+			old := e.log.state.Load()
+			if old != nil && old.latest != nil && old.latest.Size >= cp.Size {
+				break
+			}
+			count := 1
+			if old != nil {
+				count = old.count + 1
+			}
+			if e.log.state.CompareAndSwap(old, &logState{loaded: time.Now(), latest: cp, count: count, signed: true}) {
+				break
+			}
+		}
+	}
+	s.signed.notify(id)
+}
+
 // CheckpointKept tells the server that a new checkpoint of the election's
 // log is stored, so that submissions waiting for their receipt answer at
 // once instead of at their next look at the store.
 func (s *Server) CheckpointKept(id string) {
 	if v, ok := s.elections.Load(id); ok {
 		e := v.(*election)
+		// The signer that keeps a checkpoint handed it over first
+		// (CheckpointSigned) when it could: reading it back would only
+		// slow the signer down. The state is reloaded at the next TTL.
+		if st := e.log.state.Load(); st != nil && st.signed && time.Since(st.loaded) <= s.ckptTTL {
+			s.signed.notify(id)
+			return
+		}
 		ctx, cancel := context.WithTimeout(s.bgCtx, time.Minute)
 		defer cancel()
 		if st, err := s.loadLogState(ctx, e); err == nil {

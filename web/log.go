@@ -66,6 +66,7 @@ type logState struct {
 	loaded time.Time
 	latest *actas.Checkpoint // nil when none has been signed
 	count  int
+	signed bool // latest was handed over by CheckpointSigned, not read from the store
 }
 
 type logCache struct {
@@ -101,6 +102,14 @@ func (s *Server) latestCheckpoint(ctx context.Context, e *election) (*logState, 
 			if err != nil {
 				s.log.Error("reload checkpoints", "election", e.ID, "err", err)
 				return
+			}
+			// A checkpoint handed over by its signer (CheckpointSigned)
+			// may not be stored yet: the state never goes back to an
+			// older one.
+			if old := e.log.state.Load(); old != nil && old.latest != nil && (nst.latest == nil || nst.latest.Size < old.latest.Size) {
+				kept := *old
+				kept.loaded = nst.loaded
+				nst = &kept
 			}
 			e.log.state.Store(nst)
 		}()

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"strconv"
 	"sync"
@@ -79,6 +80,9 @@ func (c *pageCache) put(k cacheKey, e *cacheEntry) {
 // younger than MaxStale, or while another request renders its successor.
 // The results version is ResultService.MaxSeq, so the pages everyone opens
 // on election night are rendered once per change rather than once per reader.
+// A response younger than twice MaxStale is also served at once to the
+// request that finds it out of date, while its successor renders in the
+// background: while sheets stream in, no reader waits for a page to render.
 func (s *Server) cached(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		e, err := s.election(r.Context(), r.PathValue("election"))
@@ -96,7 +100,12 @@ func (s *Server) cached(next http.HandlerFunc) http.HandlerFunc {
 		old := s.cache.get(k)
 		if old != nil {
 			current := old.seq == seq && old.totals == gen
-			if current || time.Since(old.made) < s.maxStale || !old.refreshing.CompareAndSwap(false, true) {
+			age := time.Since(old.made)
+			if current || age < s.maxStale || !old.refreshing.CompareAndSwap(false, true) {
+				s.replay(w, r, old)
+				return
+			}
+			if age < 2*s.maxStale && s.rerender(next, r, k, seq, gen, old) {
 				s.replay(w, r, old)
 				return
 			}
@@ -119,6 +128,47 @@ func (s *Server) cached(next http.HandlerFunc) http.HandlerFunc {
 		s.cache.put(k, ent)
 	}
 }
+
+// rerender renders the successor of the cached response old, for key k at
+// results version seq and totals generation gen, on a goroutine of its own
+// with a copy of r, and reports whether it started (not when the server is
+// closing). old.refreshing is set, and is cleared if the render fails.
+func (s *Server) rerender(next http.HandlerFunc, r *http.Request, k cacheKey, seq, gen int64, old *cacheEntry) bool {
+	if s.bgCtx.Err() != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(s.bgCtx, time.Minute)
+	r2 := r.Clone(ctx)
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		defer cancel()
+		hw := &headerWriter{h: http.Header{}}
+		cw := &captureWriter{ResponseWriter: hw, buf: getBuf()}
+		defer putBuf(cw.buf)
+		next(cw, r2)
+		if cw.status != http.StatusOK || cw.tooBig {
+			old.refreshing.Store(false)
+			return
+		}
+		ent := &cacheEntry{seq: seq, totals: gen, made: time.Now(), body: bytes.Clone(cw.buf.Bytes())}
+		for _, name := range cachedHeaders {
+			if v := hw.h.Get(name); v != "" {
+				ent.header = append(ent.header, [2]string{name, v})
+			}
+		}
+		s.cache.put(k, ent)
+	}()
+	return true
+}
+
+// headerWriter is the response of a page rendered in the background: it
+// keeps the headers and drops the body (captureWriter keeps a copy).
+type headerWriter struct{ h http.Header }
+
+func (w *headerWriter) Header() http.Header         { return w.h }
+func (w *headerWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *headerWriter) WriteHeader(int)             {}
 
 func (s *Server) replay(w http.ResponseWriter, r *http.Request, ent *cacheEntry) {
 	s.langs.choose(w, r) // a ?lang= switch still sets its cookie

@@ -96,3 +96,26 @@ func TestOfficialTotalsAreReloaded(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestOutOfDatePagesRenderInTheBackground(t *testing.T) {
+	const maxStale = time.Second
+	f := MustHandmade(t)
+	f.withConfig(t, Config{MaxStale: maxStale})
+	merida := areaURL(hmID, "Mérida")
+	before := f.get(t, merida).mustOK(t, merida).Body
+	f.submit(t, &actas.Submission{Source: actas.Witness, Sheet: actas.Sheet{Station: hmNone, Contest: "president",
+		Votes: []int64{90, 80, 7}, Blank: 1, Null: 2, Ballots: 180, Voters: actas.Unknown}})
+	time.Sleep(maxStale + 100*time.Millisecond)
+	// Out of date and older than MaxStale, but not twice as old: the
+	// reader gets the page at once, and its successor renders meanwhile.
+	if f.get(t, merida).mustOK(t, merida).Body != before {
+		t.Fatalf("a page found out of date within twice MaxStale should be served as it was")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(text(f.get(t, merida).Body), "Stations counted 1 of 1") {
+		if time.Now().After(deadline) {
+			t.Fatal("the page rendered in the background never replaced the old one")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -295,22 +295,16 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	sub.Submitter = strconv.FormatInt(a.ID, 10)
 	sub.Origin = "web api"
 	sub.Received = time.Now().UTC()
+	// The key is looked up in the batch's transaction (SubmitRemembering):
+	// a retry of a request answered before stores nothing and is answered
+	// with the entry kept for its key.
 	ctx := r.Context()
-	switch seq, kept, err := s.store.RememberedRequest(ctx, a.ID, req.IdempotencyKey); {
-	case err == nil:
-		if kept != digest {
-			return keyReused()
-		}
-		return s.answerSubmission(w, r, e, seq, actas.Present.String(), http.StatusOK, nil)
-	case actas.ErrorCode(err) != actas.ENOTFOUND:
-		return err
-	}
 	res := s.commit.submit(ctx, &pending{election: e.ID, sub: sub, account: a.ID, key: req.IdempotencyKey, digest: digest})
 	if res.err != nil {
 		return res.err
 	}
 	if !res.fresh {
-		return s.answerSubmission(w, r, e, res.seq, actas.Present.String(), http.StatusOK, nil)
+		return s.answerSubmission(w, r, e, res.seq, actas.Present.String(), http.StatusOK, nil, 0)
 	}
 	// The entry the store appended, encoded from what was stored rather
 	// than read back (re-deriving one entry costs more than storing it);
@@ -319,7 +313,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.answerSubmission(w, r, e, res.seq, res.outcome.String(), http.StatusCreated, entry)
+	return s.answerSubmission(w, r, e, res.seq, res.outcome.String(), http.StatusCreated, entry, sub.Flags)
 }
 
 // once stores a request at most once per account and idempotency key:
@@ -356,39 +350,24 @@ func keyReused() error {
 	return actas.Errorf(actas.ECONFLICT, "this idempotency key was used for another submission: make a new key for new content")
 }
 
-// presentSeq finds the stored submission that made sub Present: the first
-// of its source stating the same numbers.
-func (s *Server) presentSeq(ctx context.Context, election string, sub *actas.Submission) (int64, error) {
-	subs, err := s.store.StationSubmissions(ctx, election, sub.Sheet.Station)
-	if err != nil {
-		return 0, err
-	}
-	for _, old := range subs {
-		if old.Source == sub.Source && old.Sheet.Equal(&sub.Sheet) {
-			return old.Seq, nil
-		}
-	}
-	return 0, actas.Errorf(actas.EINTERNAL, "station %s: the store found the sheet present but holds no such submission", sub.Sheet.Station)
-}
-
 // answerSubmission writes the receipt of entry seq, waiting up to the
 // receipt wait for a checkpoint that includes it; without one it answers
 // 202 with where the receipt will be. entry is the entry's text when the
-// caller has it, else nil.
-func (s *Server) answerSubmission(w http.ResponseWriter, r *http.Request, e *election, seq int64, outcome string, status int, entry []byte) error {
+// caller just stored it, with the flags it stored, else nil.
+func (s *Server) answerSubmission(w http.ResponseWriter, r *http.Request, e *election, seq int64, outcome string, status int, entry []byte, flags actas.Flags) error {
 	resp := &submissionResponse{Index: seq, Outcome: outcome, ReceiptURL: receiptURL(e.ID, seq)}
 	justStored := entry != nil
-	if entry == nil {
+	if justStored {
+		resp.Flags = flags.Names() // what the entry encodes: no need to parse it back
+	} else {
 		var err error
 		if entry, err = s.entry(r.Context(), e, seq); err != nil {
 			return err
 		}
+		if resp.Flags, err = entryFlags(entry, seq); err != nil {
+			return err
+		}
 	}
-	subFlags, err := entryFlags(entry, seq)
-	if err != nil {
-		return err
-	}
-	resp.Flags = subFlags
 	rc, err := s.waitReceipt(r, e, seq, entry, justStored)
 	if err != nil {
 		return err
