@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -84,6 +85,15 @@ type checkpointer struct {
 	store actas.Store
 	key   *signingKey
 	now   func() time.Time
+	// signed, when set, is called with each checkpoint signed, before the
+	// store keeps it (see signer.onSigned).
+	signed func(election string, cp *actas.Checkpoint)
+
+	// opened is the note last opened or signed, and what it states: the
+	// signer meets its own latest checkpoint at every signing, and
+	// checking its signature again would tell nothing new.
+	opened     []byte
+	openedNote translog.Checkpoint
 }
 
 func newCheckpointer(store actas.Store, key *signingKey) *checkpointer {
@@ -122,6 +132,11 @@ func (c *checkpointer) sign(ctx context.Context, election string) (cp *actas.Che
 	if err != nil {
 		return nil, false, fmt.Errorf("log of %s: %w", election, err)
 	}
+	return c.signSize(ctx, election, size)
+}
+
+// signSize is sign for a log the caller found to hold size entries.
+func (c *checkpointer) signSize(ctx context.Context, election string, size int64) (cp *actas.Checkpoint, signed bool, err error) {
 	latest, err := latestCheckpoint(ctx, c.store, election)
 	if err != nil {
 		return nil, false, err
@@ -134,7 +149,7 @@ func (c *checkpointer) sign(ctx context.Context, election string) (cp *actas.Che
 	origin := translog.Origin(c.key.signer.Name(), election)
 	next := translog.Checkpoint{Origin: origin, Size: size, Hash: root}
 	if latest != nil {
-		old, err := translog.Open(latest.Note, origin, c.key.verifier)
+		old, err := c.open(latest.Note, origin)
 		if err != nil {
 			return nil, false, &actas.Error{Code: actas.ECONFLICT, Err: err, Message: fmt.Sprintf(
 				"refusing to sign a checkpoint of %s: its latest checkpoint (%d entries) does not open with this key (%s): %s",
@@ -158,6 +173,11 @@ func (c *checkpointer) sign(ctx context.Context, election string) (cp *actas.Che
 		return nil, false, err
 	}
 	cp = &actas.Checkpoint{Size: size, Root: root, Note: note, Created: c.now().UTC()}
+	c.opened, c.openedNote = bytes.Clone(note), next
+	if c.signed != nil {
+		handed := *cp // AddCheckpoint sets cp.Created while the callee may read its copy
+		c.signed(election, &handed)
+	}
 	if err := c.store.AddCheckpoint(ctx, election, cp); err != nil {
 		err = fmt.Errorf("keep checkpoint of %s (%d entries): %w", election, size, err)
 		if actas.ErrorCode(err) == actas.ECONFLICT {
@@ -166,6 +186,20 @@ func (c *checkpointer) sign(ctx context.Context, election string) (cp *actas.Che
 		return nil, false, err
 	}
 	return cp, true, nil
+}
+
+// open opens a checkpoint note of origin signed with the key, remembering
+// the last one opened or signed.
+func (c *checkpointer) open(note []byte, origin string) (translog.Checkpoint, error) {
+	if c.opened != nil && bytes.Equal(note, c.opened) && c.openedNote.Origin == origin {
+		return c.openedNote, nil
+	}
+	cp, err := translog.Open(note, origin, c.key.verifier)
+	if err != nil {
+		return cp, err
+	}
+	c.opened, c.openedNote = bytes.Clone(note), cp
+	return cp, nil
 }
 
 // errRaced marks a checkpoint the store refused because another signer
@@ -220,6 +254,7 @@ func signOnce(ctx context.Context, env *Env, store actas.Store, key *signingKey,
 type signer struct {
 	nudges chan string
 	kept   atomic.Pointer[func(election string)]
+	signed atomic.Pointer[func(election string, cp *actas.Checkpoint)]
 }
 
 func newSigner() *signer { return &signer{nudges: make(chan string, 64)} }
@@ -236,10 +271,25 @@ func (sg *signer) Nudge(election string) {
 // onKept sets what to call after a checkpoint is kept.
 func (sg *signer) onKept(f func(election string)) { sg.kept.Store(&f) }
 
+// onSigned sets what to call with each checkpoint as soon as it is signed,
+// before the store keeps it, so that a server answers the submissions it
+// covers without waiting for that write (the writer is busy with the next
+// batch meanwhile). Handing it out first is safe: the entries it covers
+// are durable before it is signed, and it was checked to extend the latest
+// kept checkpoint, so a receipt against it verifies whether or not the
+// store keeps it; a crash before the store does loses only the note, and
+// the next checkpoint signed extends it.
+func (sg *signer) onSigned(f func(election string, cp *actas.Checkpoint)) { sg.signed.Store(&f) }
+
 // run signs until ctx ends. A refusal (a fork) is logged once per
 // election until it changes, and signing goes on for the other elections.
 func (sg *signer) run(ctx context.Context, logger *slog.Logger, store actas.Store, key *signingKey, every time.Duration) {
 	c := newCheckpointer(store, key)
+	c.signed = func(election string, cp *actas.Checkpoint) {
+		if f := sg.signed.Load(); f != nil {
+			(*f)(election, cp)
+		}
+	}
 	sizes := map[string]int64{} // per election, the size last signed or seen signed
 	failed := map[string]string{}
 	signOne := func(id string) {
@@ -250,7 +300,7 @@ func (sg *signer) run(ctx context.Context, logger *slog.Logger, store actas.Stor
 		var cp *actas.Checkpoint
 		var ok bool
 		if err == nil {
-			cp, ok, err = c.sign(ctx, id)
+			cp, ok, err = c.signSize(ctx, id, size)
 			// Another instance signed first: sign again over its
 			// checkpoint, once; no error to report.
 			if errors.Is(err, errRaced) {

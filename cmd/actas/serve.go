@@ -100,6 +100,7 @@ func serveUntilDone(ctx context.Context, env *Env, logger *slog.Logger, store ac
 	}
 	if sg != nil {
 		sg.onKept(srv.CheckpointKept)
+		sg.onSigned(srv.CheckpointSigned)
 	}
 	url, err := srv.Listen(addr)
 	if err != nil {
