@@ -1,33 +1,26 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/actasproject/actas"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// SubmitRemembering stores subs and keeps their requests' idempotency keys.
-// See actas.SubmissionStore.
-//
-// For now it runs in two transactions, Submit and then RememberRequests,
-// with every check that can fail made before the first: a crash between
-// the two commits leaves submissions stored without their keys (a retry
-// then finds its numbers present, and is answered by their entry), which is
-// what the server did before this method existed. Moving the keys into
-// Submit's transaction is to be done in submit.go.
+// SubmitRemembering stores subs and keeps their requests' idempotency keys
+// in Submit's one transaction. See actas.SubmissionStore. The keys are
+// looked up with what the batch reads once it holds the election's log
+// lock, so a retry sent to another instance at the same moment waits for
+// the first and finds its key.
 func (db *DB) SubmitRemembering(ctx context.Context, election string, subs []*actas.Submission, reqs []*actas.RememberedRequest) ([]actas.Outcome, error) {
 	if len(reqs) != len(subs) {
 		return nil, actas.Errorf(actas.EINVALID, "%d requests for %d submissions: one request each", len(reqs), len(subs))
 	}
-	type accountKey struct {
-		account int64
-		key     string
-	}
-	// first[i]: -1 when request i's key is kept already, i when it is new,
-	// the index of the earlier request with the same key otherwise.
-	first := make([]int, len(reqs))
-	seen := make(map[accountKey]int, len(reqs))
-	accounts := map[int64]bool{}
 	for i, r := range reqs {
 		if r == nil {
 			return nil, actas.Errorf(actas.EINVALID, "request %d is missing", i+1)
@@ -35,79 +28,172 @@ func (db *DB) SubmitRemembering(ctx context.Context, election string, subs []*ac
 		if err := actas.CheckIdempotencyKey(r.Key); err != nil {
 			return nil, err
 		}
-		if !accounts[r.Account] {
-			if _, err := db.Account(ctx, r.Account); err != nil {
-				return nil, err
-			}
-			accounts[r.Account] = true
-		}
-		k := accountKey{r.Account, r.Key}
-		if j, ok := seen[k]; ok {
-			first[i] = j
-			continue
-		}
-		seen[k] = i
-		first[i] = i
-		switch seq, req, err := db.RememberedRequest(ctx, r.Account, r.Key); {
-		case err == nil:
-			r.KeptSeq, r.KeptRequest = seq, req
-			first[i] = -1
-		case actas.ErrorCode(err) != actas.ENOTFOUND:
-			return nil, err
-		}
 	}
-	var fresh []*actas.Submission
-	var at []int // index in subs of fresh[k]
-	for i := range subs {
-		if first[i] == i {
-			fresh = append(fresh, subs[i])
-			at = append(at, i)
-		}
-	}
-	outcomes := make([]actas.Outcome, len(subs))
-	for i := range outcomes {
-		outcomes[i] = actas.Present
-	}
-	freshOut, err := db.Submit(ctx, election, fresh, nil)
-	if err != nil {
-		return nil, err
-	}
-	var remember []*actas.RememberedRequest
-	for k, i := range at {
-		outcomes[i] = freshOut[k]
-		seq := subs[i].Seq
-		if freshOut[k] == actas.Present {
-			if seq, err = db.presentSeq(ctx, election, subs[i]); err != nil {
-				return nil, err
-			}
-		}
-		reqs[i].Seq = seq
-		remember = append(remember, reqs[i])
-	}
-	if len(remember) > 0 {
-		if err := db.RememberRequests(ctx, remember); err != nil {
-			return nil, err
-		}
-	}
-	for i, r := range reqs {
-		if j := first[i]; j >= 0 && j < i {
-			r.KeptSeq, r.KeptRequest = reqs[j].KeptSeq, reqs[j].KeptRequest
-		}
-	}
-	return outcomes, nil
+	return db.submit(ctx, election, subs, reqs, nil)
 }
 
-// presentSeq returns the Seq of the stored submission that made sub
-// Present: the first of its source stating the same numbers.
-func (db *DB) presentSeq(ctx context.Context, election string, sub *actas.Submission) (int64, error) {
-	stored, err := db.StationSubmissions(ctx, election, sub.Sheet.Station)
-	if err != nil {
-		return 0, err
+// batchKeys is what a batch with requests (SubmitRemembering) knows of their
+// idempotency keys.
+type batchKeys struct {
+	reqs []*actas.RememberedRequest
+	// first[i] is -1 when request i's key was kept before the batch (its
+	// Kept fields are set), i when it is new, and the index of the first
+	// request with the same key otherwise.
+	first    []int
+	accounts map[int64]bool // the accounts found
+	kept     map[accountKey]keptRequest
+}
+
+type accountKey struct {
+	account int64
+	key     string
+}
+
+type keptRequest struct {
+	seq int64
+	req []byte
+}
+
+// queue queues in q, which runs after the log's lock is taken, the reads of
+// the requests' accounts and of their keys kept before.
+func (k *batchKeys) queue(q *pgx.Batch) {
+	accounts := make([]int64, 0, len(k.reqs))
+	keyAccounts := make([]int64, len(k.reqs))
+	keys := make([]string, len(k.reqs))
+	for i, r := range k.reqs {
+		accounts = append(accounts, r.Account)
+		keyAccounts[i], keys[i] = r.Account, r.Key
 	}
-	for _, old := range stored {
-		if old.Source == sub.Source && old.Sheet.Equal(&sub.Sheet) {
-			return old.Seq, nil
+	slices.Sort(accounts)
+	accounts = slices.Compact(accounts)
+	k.accounts = map[int64]bool{}
+	k.kept = map[accountKey]keptRequest{}
+	q.Queue(`SELECT id FROM accounts WHERE id = ANY($1::bigint[])`, accounts).Query(func(rows pgx.Rows) error {
+		var id int64
+		_, err := pgx.ForEachRow(rows, []any{&id}, func() error { k.accounts[id] = true; return nil })
+		return err
+	})
+	q.Queue(`SELECT i.account, i.key, i.seq, i.request FROM idempotency i
+		JOIN unnest($1::bigint[], $2::text[]) AS r (account, key) ON i.account = r.account AND i.key = r.key`,
+		keyAccounts, keys).Query(func(rows pgx.Rows) error {
+		var ak accountKey
+		var kr keptRequest
+		_, err := pgx.ForEachRow(rows, []any{&ak.account, &ak.key, &kr.seq, &kr.req}, func() error {
+			k.kept[ak] = keptRequest{kr.seq, slices.Clone(kr.req)}
+			return nil
+		})
+		return err
+	})
+}
+
+// mark decides, from what queue read, which requests store nothing (their
+// key kept before, or sent earlier in the batch), setting skip. Errors:
+// ENOTFOUND for an unknown account.
+func (k *batchKeys) mark(skip []bool) error {
+	k.first = make([]int, len(k.reqs))
+	seen := make(map[accountKey]int, len(k.reqs))
+	for i, r := range k.reqs {
+		if !k.accounts[r.Account] {
+			return noAccount(r.Account)
+		}
+		ak := accountKey{r.Account, r.Key}
+		if j, ok := seen[ak]; ok {
+			k.first[i], skip[i] = j, true
+			continue
+		}
+		seen[ak] = i
+		k.first[i] = i
+		if kr, ok := k.kept[ak]; ok {
+			if len(kr.req) != len(r.KeptRequest) {
+				return actas.Errorf(actas.EINTERNAL, "postgres: idempotency key of account %d: request hash of %d bytes", r.Account, len(kr.req))
+			}
+			r.KeptSeq = kr.seq
+			copy(r.KeptRequest[:], kr.req)
+			k.first[i], skip[i] = -1, true
 		}
 	}
-	return 0, actas.Errorf(actas.EINTERNAL, "station %s: the store found the sheet present but holds no such submission", sub.Sheet.Station)
+	return nil
+}
+
+// prepare sets the Kept fields of the requests whose keys are new, answered
+// by the entries their submissions have (stored: the k-th of order with log
+// index size+k; present: the stored one with the same numbers), and returns
+// them in (account, key) order, to be inserted by queueInsert.
+func (k *batchKeys) prepare(b *batch, order []int32, size int64) ([]*actas.RememberedRequest, error) {
+	seqOf := make(map[int32]int64, len(order))
+	for n, i := range order {
+		seqOf[i] = size + int64(n)
+	}
+	var fresh []*actas.RememberedRequest
+	for i, r := range k.reqs {
+		if k.first[i] != i {
+			continue
+		}
+		seq, stored := seqOf[int32(i)]
+		if !stored {
+			ref, ok := b.match(i)
+			switch {
+			case !ok:
+				return nil, fmt.Errorf("postgres: submit to %s: station %s: a submission found present matches no known one", b.m.code, b.subs[i].Sheet.Station)
+			case ref < 0:
+				seq = b.priorSeq[-1-ref]
+			default:
+				if seq, ok = seqOf[ref]; !ok {
+					return nil, fmt.Errorf("postgres: submit to %s: station %s: a submission found present matches one not stored", b.m.code, b.subs[i].Sheet.Station)
+				}
+			}
+		}
+		r.KeptSeq, r.KeptRequest = seq, r.Request
+		fresh = append(fresh, r)
+	}
+	// In one order, so that two transactions keeping the same keys
+	// (RememberRequests holds no log lock) wait instead of deadlocking.
+	slices.SortFunc(fresh, func(a, b *actas.RememberedRequest) int {
+		if c := cmp.Compare(a.Account, b.Account); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return fresh, nil
+}
+
+// queueInsert queues in q the insert of the fresh keys; *raced is set when
+// one of them was kept meanwhile (by RememberRequests), which finish then
+// reads back.
+func (k *batchKeys) queueInsert(q *pgx.Batch, fresh []*actas.RememberedRequest, raced *bool) {
+	if len(fresh) == 0 {
+		return
+	}
+	accounts := make([]int64, len(fresh))
+	keys := make([]string, len(fresh))
+	requests := make([][]byte, len(fresh))
+	seqs := make([]int64, len(fresh))
+	for n, r := range fresh {
+		accounts[n], keys[n], requests[n], seqs[n] = r.Account, r.Key, r.Request[:], r.KeptSeq
+	}
+	q.Queue(`INSERT INTO idempotency (account, key, request, seq, created)
+		SELECT a, k, r, s, $5 FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::bigint[]) AS t (a, k, r, s)
+		ON CONFLICT (account, key) DO NOTHING`, accounts, keys, requests, seqs, now()).Exec(func(tag pgconn.CommandTag) error {
+		*raced = tag.RowsAffected() != int64(len(fresh))
+		return nil
+	})
+}
+
+// finish reads back, when raced, what is kept for the fresh keys, and gives
+// each request sent twice the Kept fields of its first.
+func (k *batchKeys) finish(ctx context.Context, tx pgx.Tx, fresh []*actas.RememberedRequest, raced bool) error {
+	if raced {
+		for _, r := range fresh {
+			var err error
+			if r.KeptSeq, r.KeptRequest, err = rememberedRequest(ctx, tx, r.Account, r.Key); err != nil {
+				return err
+			}
+		}
+	}
+	for i, r := range k.reqs {
+		if j := k.first[i]; j >= 0 && j < i {
+			r.KeptSeq, r.KeptRequest = k.reqs[j].KeptSeq, k.reqs[j].KeptRequest
+		}
+	}
+	return nil
 }

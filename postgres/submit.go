@@ -59,6 +59,9 @@ type batch struct {
 	pairs    []uint32             // per contest, a bit per source present in the batch
 	photos   storeutil.Photos     // photo names → first submission naming them; nil without photos
 	attached bool                 // the election's submissions partition is attached (read under the log's lock)
+	priorSeq []int64              // the log index of each prior digest
+	keys     *batchKeys           // with SubmitRemembering: the requests' idempotency keys
+	skip     []bool               // per submission: store nothing (its request's key is kept)
 }
 
 // newBatch checks the form of subs and computes their digests; it touches
@@ -241,19 +244,23 @@ func (b *batch) lookUp(ctx context.Context, tx pgx.Tx) (logpage.Extent, error) {
 		})
 	}
 	var priorErr error
-	q.Queue(`SELECT s.station, s.contest, s.source, s.digest FROM stations st
+	q.Queue(`SELECT s.seq, s.station, s.contest, s.source, s.digest FROM stations st
 		JOIN submissions s ON s.election = st.election AND s.station = st.id
 		WHERE st.election = $1 AND st.code = ANY($2::text[])`, b.m.id, codes).Query(func(rows pgx.Rows) error {
+		var seq int64
 		var station, contest int32
 		var source, digest []byte
-		_, err := pgx.ForEachRow(rows, []any{&station, &contest, &source, &digest}, func() error {
+		_, err := pgx.ForEachRow(rows, []any{&seq, &station, &contest, &source, &digest}, func() error {
 			if priorErr == nil {
-				priorErr = b.addPrior(station, contest, source, digest)
+				priorErr = b.addPrior(seq, station, contest, source, digest)
 			}
 			return nil
 		})
 		return err
 	})
+	if b.keys != nil {
+		b.keys.queue(&q)
+	}
 	if err := tx.SendBatch(ctx, &q).Close(); err != nil {
 		return x, fmt.Errorf("postgres: submit to %s: %w", b.m.code, err)
 	}
@@ -267,6 +274,11 @@ func (b *batch) lookUp(ctx context.Context, tx pgx.Tx) (logpage.Extent, error) {
 	}
 	if priorErr != nil {
 		return x, fmt.Errorf("postgres: submit to %s: earlier submissions: %w", b.m.code, priorErr)
+	}
+	if b.keys != nil {
+		if err := b.keys.mark(b.skip); err != nil {
+			return x, err
+		}
 	}
 	return x, nil
 }
@@ -282,15 +294,32 @@ func (b *batch) digest(r int32) *[32]byte {
 // has reports whether key k has digest d among its known ones, the first of
 // which is first.
 func (b *batch) has(k sheetKey, first int32, d *[32]byte) bool {
+	_, ok := b.find(k, first, d)
+	return ok
+}
+
+// find returns the known digest ref of key k that is d; first is the
+// key's first.
+func (b *batch) find(k sheetKey, first int32, d *[32]byte) (int32, bool) {
 	if *b.digest(first) == *d {
-		return true
+		return first, true
 	}
 	for _, r := range b.more[k] {
 		if *b.digest(r) == *d {
-			return true
+			return r, true
 		}
 	}
-	return false
+	return 0, false
+}
+
+// match returns the known digest ref that made subs[i] Present.
+func (b *batch) match(i int) (int32, bool) {
+	k := b.key(i)
+	first, ok := b.known.get(k)
+	if !ok {
+		return 0, false
+	}
+	return b.find(k, first, &b.digests[i])
 }
 
 // know records digest ref r for key k.
@@ -384,32 +413,33 @@ func (b *batch) loadPrior(ctx context.Context, tx pgx.Tx, stored int64) error {
 	var rows pgx.Rows
 	var err error
 	if int64(len(b.ids))*lookupCost < stored {
-		rows, err = tx.Query(ctx, `SELECT station, contest, source, digest FROM submissions WHERE election = $1 AND station = ANY($2::integer[])`,
+		rows, err = tx.Query(ctx, `SELECT seq, station, contest, source, digest FROM submissions WHERE election = $1 AND station = ANY($2::integer[])`,
 			b.m.id, b.ids)
 	} else {
 		in = make([]bool, b.m.stations)
 		for _, id := range b.ids {
 			in[id] = true
 		}
-		rows, err = tx.Query(ctx, `SELECT station, contest, source, digest FROM submissions WHERE election = $1`, b.m.id)
+		rows, err = tx.Query(ctx, `SELECT seq, station, contest, source, digest FROM submissions WHERE election = $1`, b.m.id)
 	}
 	if err != nil {
 		return err
 	}
+	var seq int64
 	var station, contest int32
 	var source, digest []byte
-	_, err = pgx.ForEachRow(rows, []any{&station, &contest, &source, &digest}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&seq, &station, &contest, &source, &digest}, func() error {
 		if in != nil && (station < 0 || int(station) >= len(in) || !in[station]) {
 			return nil
 		}
-		return b.addPrior(station, contest, source, digest)
+		return b.addPrior(seq, station, contest, source, digest)
 	})
 	return err
 }
 
-// addPrior records a digest stored before this batch, if its contest and
-// source matter to the batch.
-func (b *batch) addPrior(station, contest int32, source, digest []byte) error {
+// addPrior records a digest stored before this batch with log index seq,
+// if its contest and source matter to the batch.
+func (b *batch) addPrior(seq int64, station, contest int32, source, digest []byte) error {
 	if contest < 0 || int(contest) >= len(b.pairs) {
 		return fmt.Errorf("a stored submission of station %d names contest %d, which is not the election's", station, contest)
 	}
@@ -431,6 +461,7 @@ func (b *batch) addPrior(station, contest int32, source, digest []byte) error {
 		return fmt.Errorf("a stored submission of station %d has a digest of %d bytes", station, len(digest))
 	}
 	b.prior = append(b.prior, [32]byte(digest))
+	b.priorSeq = append(b.priorSeq, seq)
 	b.know(makeKey(int64(station), contest, si), int32(-len(b.prior)))
 	return nil
 }
@@ -440,6 +471,10 @@ func (b *batch) addPrior(station, contest int32, source, digest []byte) error {
 func (b *batch) decide(outcomes []actas.Outcome) []int32 {
 	order := make([]int32, 0, len(b.subs))
 	for i := range b.subs {
+		if b.skip != nil && b.skip[i] {
+			outcomes[i] = actas.Present // its request's key is kept: nothing to store
+			continue
+		}
 		k := b.key(i)
 		switch first, ok := b.known.get(k); {
 		case !ok:
@@ -468,6 +503,12 @@ func (b *batch) decide(outcomes []actas.Outcome) []int32 {
 // sheet that fails actas.CheckForm, a submission naming another election,
 // and a received time outside years 1–9999.
 func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submission, progress func(done int)) ([]actas.Outcome, error) {
+	return db.submit(ctx, election, subs, nil, progress)
+}
+
+// submit is Submit, keeping the idempotency keys of reqs when they are
+// given (SubmitRemembering, which checked them).
+func (db *DB) submit(ctx context.Context, election string, subs []*actas.Submission, reqs []*actas.RememberedRequest, progress func(done int)) ([]actas.Outcome, error) {
 	m, err := db.meta(ctx, election)
 	if err != nil {
 		return nil, err
@@ -495,6 +536,9 @@ func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submiss
 	}
 	if readErr != nil {
 		return nil, fmt.Errorf("postgres: submit to %s: stations: %w", election, readErr)
+	}
+	if reqs != nil {
+		b.keys, b.skip = &batchKeys{reqs: reqs}, make([]bool, len(subs))
 	}
 	outcomes := make([]actas.Outcome, len(subs))
 	if len(subs) == 0 {
@@ -552,6 +596,16 @@ func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submiss
 				return nil, fmt.Errorf("postgres: submit to %s: earlier submissions: %w", election, err)
 			}
 		}
+		if b.keys != nil {
+			var q pgx.Batch
+			b.keys.queue(&q)
+			if err := tx.SendBatch(ctx, &q).Close(); err != nil {
+				return nil, fmt.Errorf("postgres: submit to %s: idempotency keys: %w", election, err)
+			}
+			if err := b.keys.mark(b.skip); err != nil {
+				return nil, err
+			}
+		}
 	}
 	size := lg.Start()
 	order := b.decide(outcomes)
@@ -559,8 +613,26 @@ func (db *DB) Submit(ctx context.Context, election string, subs []*actas.Submiss
 	if err != nil {
 		return nil, fmt.Errorf("postgres: submit to %s: origins: %w", election, err)
 	}
-	if err := b.store(ctx, tx, lg, order, origins, progress); err != nil {
+	// The keys of a live batch go in the round trip of its rows.
+	var fresh []*actas.RememberedRequest
+	var raced bool
+	if b.keys != nil {
+		if fresh, err = b.keys.prepare(b, order, size); err != nil {
+			return nil, err
+		}
+	}
+	keys := func(q *pgx.Batch) {
+		if b.keys != nil {
+			b.keys.queueInsert(q, fresh, &raced)
+		}
+	}
+	if err := b.store(ctx, tx, lg, order, origins, progress, keys); err != nil {
 		return nil, err
+	}
+	if b.keys != nil {
+		if err := b.keys.finish(ctx, tx, fresh, raced); err != nil {
+			return nil, err
+		}
 	}
 	// The edge is computed before the commit (an error then aborts it),
 	// and kept after it.
@@ -624,10 +696,11 @@ func (b *batch) appendEntries(lg *logAppender, order []int32, stop <-chan struct
 }
 
 // store inserts the submissions order names, the k-th with log index
-// lg.start+k, and appends their entries to the log with their hashes.
-func (b *batch) store(ctx context.Context, tx pgx.Tx, lg *logAppender, order []int32, origins map[string]int32, progress func(int)) error {
+// lg.start+k, and appends their entries to the log with their hashes; more
+// queues statements of the caller's to send with the rows.
+func (b *batch) store(ctx context.Context, tx pgx.Tx, lg *logAppender, order []int32, origins map[string]int32, progress func(int), more func(*pgx.Batch)) error {
 	if len(order) == 0 {
-		return nil
+		return sendMore(ctx, tx, more)
 	}
 	src := &submissionRows{b: b, order: order, start: lg.Start(), origins: origins, progress: progress, k: -1}
 	if len(order) < copyRowsFrom {
@@ -649,6 +722,7 @@ func (b *batch) store(ctx context.Context, tx pgx.Tx, lg *logAppender, order []i
 		if err := lg.queuePages(ctx, tx, &batch); err != nil {
 			return fmt.Errorf("postgres: submit to %s: log: %w", b.m.code, err)
 		}
+		more(&batch)
 		if err := tx.SendBatch(ctx, &batch).Close(); err != nil {
 			return wrapf(err, "postgres: submit to %s", b.m.code)
 		}
@@ -676,7 +750,17 @@ func (b *batch) store(ctx context.Context, tx pgx.Tx, lg *logAppender, order []i
 	if err := lg.writePages(ctx, tx); err != nil {
 		return fmt.Errorf("postgres: submit to %s: log: %w", b.m.code, err)
 	}
-	return nil
+	return sendMore(ctx, tx, more)
+}
+
+// sendMore sends what more queues, if anything.
+func sendMore(ctx context.Context, tx pgx.Tx, more func(*pgx.Batch)) error {
+	var q pgx.Batch
+	more(&q)
+	if q.Len() == 0 {
+		return nil
+	}
+	return tx.SendBatch(ctx, &q).Close()
 }
 
 // attach attaches the election's submissions partition, unless it is.
