@@ -318,8 +318,13 @@ func (db *DB) AddCheckpoint(ctx context.Context, election string, cp *actas.Chec
 		return fmt.Errorf("postgres: checkpoint of %s: %w", election, err)
 	}
 	defer rollback(ctx, tx)
-	if err := lockLog(ctx, tx, m.id); err != nil {
-		return fmt.Errorf("postgres: checkpoint of %s: %w", election, err)
+	// Checkpoints are kept one at a time, but need not hold up the log:
+	// the entries and hashes a checkpoint covers never change once
+	// committed, and the log only grows while it is checked. (Under the
+	// log's lock, several instances' signers kept the log waiting for a
+	// good part of the time.)
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, int32(lockClassCheckpoint), m.id); err != nil {
+		return fmt.Errorf("postgres: checkpoint of %s: lock the checkpoints: %w", election, err)
 	}
 	var size int64
 	var root []byte

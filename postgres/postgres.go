@@ -67,8 +67,9 @@ type DB struct {
 // Advisory lock keys: the two-key form (class, object), with a class of
 // our own so that other users of the database do not collide with us.
 const (
-	lockClassLog       = 0x61637461 // "acta": object = election row id
-	lockClassMigration = 0x6163746d // "actm": object = 0
+	lockClassLog        = 0x61637461 // "acta": object = election row id
+	lockClassMigration  = 0x6163746d // "actm": object = 0
+	lockClassCheckpoint = 0x61637463 // "actc": object = election row id
 )
 
 // minConns is the least number of connections the pool may open: a
