@@ -46,7 +46,7 @@ func runBenchSubmit(ctx context.Context, env *Env, args []string) error {
 	think := flags.Duration("think", 50*time.Millisecond, "pause of each reader between pages")
 	duration := flags.Duration("duration", 10*time.Second, "how long each phase sends submissions")
 	dir := flags.String("dir", "", "directory for the database (default: a temporary one, removed)")
-	cpuprofile := flags.String("cpuprofile", "", "write a CPU profile of the group commit phase to this file")
+	cpuprofile := flags.String("cpuprofile", "", "write a CPU profile of the group commit phase (with --postgres, of the phase of several instances) to this file")
 	pgURL := flags.String("postgres", "", "a PostgreSQL database (postgres://…) to measure instead of SQLite: one instance, then --instances instances against it")
 	instances := flags.Int("instances", 3, "with --postgres: the instances of the second phase")
 	if err := parseNoArgs(flags, args); err != nil {
@@ -67,22 +67,19 @@ func runBenchSubmit(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(out, "%d clients submitting for %s per phase, %d readers pausing %s\n\n", *clients, *duration, *readers, *think)
 	if *pgURL != "" {
-		return benchSubmitPostgres(ctx, env, *pgURL, ds, *instances, *clients, *readers, *think, *duration)
+		return benchSubmitPostgres(ctx, env, *pgURL, ds, *instances, *clients, *readers, *think, *duration, *cpuprofile)
 	}
 	var phases []*submitPhase
 	for _, batch := range []int{1, 0} {
+		stop := func() {}
 		if batch == 0 && *cpuprofile != "" {
-			f, err := os.Create(*cpuprofile)
-			if err != nil {
+			var err error
+			if stop, err = startCPUProfile(*cpuprofile); err != nil {
 				return err
 			}
-			if err := pprof.StartCPUProfile(f); err != nil {
-				return err
-			}
-			defer f.Close()
-			defer pprof.StopCPUProfile()
 		}
 		p, err := benchSubmitPhase(ctx, env, filepath.Join(work, fmt.Sprintf("batch-%d", batch)), ds, batch, *clients, *readers, *think, *duration)
+		stop()
 		if err != nil {
 			return err
 		}
@@ -131,7 +128,7 @@ func benchSubmitPhase(ctx context.Context, env *Env, dir string, ds *actas.Datas
 
 // benchSubmitPostgres measures one instance, then several, against one
 // PostgreSQL database, each phase on an election of its own.
-func benchSubmitPostgres(ctx context.Context, env *Env, url string, ds *actas.Dataset, instances, clients, readers int, think, duration time.Duration) error {
+func benchSubmitPostgres(ctx context.Context, env *Env, url string, ds *actas.Dataset, instances, clients, readers int, think, duration time.Duration, cpuprofile string) error {
 	out := env.Stdout
 	key, _, err := translog.GenerateKey(defaultKeyName)
 	if err != nil {
@@ -154,7 +151,14 @@ func benchSubmitPostgres(ctx context.Context, env *Env, url string, ds *actas.Da
 		}
 		e := *ds.Election
 		e.ID = fmt.Sprintf("%s-%d-%d", e.ID, n, time.Now().UnixNano())
+		stop := func() {}
+		if n == instances && cpuprofile != "" {
+			if stop, err = startCPUProfile(cpuprofile); err != nil {
+				return err
+			}
+		}
 		p, err := benchSubmitLoad(ctx, stores, sk, &e, ds, 0, clients, readers, think, duration)
+		stop()
 		if err != nil {
 			return err
 		}
@@ -343,4 +347,21 @@ func sortedLatencies(parts [][]time.Duration, elapsed time.Duration) latencies {
 	slices.Sort(l.d)
 	l.perSecond = float64(len(l.d)) / elapsed.Seconds()
 	return l
+}
+
+// startCPUProfile writes a CPU profile to path until the returned function
+// is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
