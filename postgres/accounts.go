@@ -422,13 +422,8 @@ func (db *DB) RememberRequest(ctx context.Context, account int64, key string, re
 // keys are inserted in one order (account, key) so that two batches sharing
 // keys wait for each other instead of deadlocking.
 func (db *DB) RememberRequests(ctx context.Context, reqs []*actas.RememberedRequest) error {
-	for _, r := range reqs {
-		if err := actas.CheckIdempotencyKey(r.Key); err != nil {
-			return err
-		}
-		if r.Seq < 0 {
-			return actas.Errorf(actas.EINVALID, "idempotency key: log index %d is negative", r.Seq)
-		}
+	if err := storeutil.CheckRequests(reqs, true); err != nil {
+		return err
 	}
 	sorted := slices.Clone(reqs)
 	slices.SortStableFunc(sorted, func(a, b *actas.RememberedRequest) int {

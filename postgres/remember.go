@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/storeutil"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -21,13 +22,8 @@ func (db *DB) SubmitRemembering(ctx context.Context, election string, subs []*ac
 	if len(reqs) != len(subs) {
 		return nil, actas.Errorf(actas.EINVALID, "%d requests for %d submissions: one request each", len(reqs), len(subs))
 	}
-	for i, r := range reqs {
-		if r == nil {
-			return nil, actas.Errorf(actas.EINVALID, "request %d is missing", i+1)
-		}
-		if err := actas.CheckIdempotencyKey(r.Key); err != nil {
-			return nil, err
-		}
+	if err := storeutil.CheckRequests(reqs, false); err != nil {
+		return nil, err
 	}
 	return db.submit(ctx, election, subs, reqs, nil)
 }
@@ -35,11 +31,8 @@ func (db *DB) SubmitRemembering(ctx context.Context, election string, subs []*ac
 // batchKeys is what a batch with requests (SubmitRemembering) knows of their
 // idempotency keys.
 type batchKeys struct {
-	reqs []*actas.RememberedRequest
-	// first[i] is -1 when request i's key was kept before the batch (its
-	// Kept fields are set), i when it is new, and the index of the first
-	// request with the same key otherwise.
-	first    []int
+	reqs     []*actas.RememberedRequest
+	marked   *storeutil.Kept
 	accounts map[int64]bool // the accounts found
 	kept     map[accountKey]keptRequest
 }
@@ -90,29 +83,27 @@ func (k *batchKeys) queue(q *pgx.Batch) {
 // key kept before, or sent earlier in the batch), setting skip. Errors:
 // ENOTFOUND for an unknown account.
 func (k *batchKeys) mark(skip []bool) error {
-	k.first = make([]int, len(k.reqs))
-	seen := make(map[accountKey]int, len(k.reqs))
-	for i, r := range k.reqs {
-		if !k.accounts[r.Account] {
-			return noAccount(r.Account)
-		}
-		ak := accountKey{r.Account, r.Key}
-		if j, ok := seen[ak]; ok {
-			k.first[i], skip[i] = j, true
-			continue
-		}
-		seen[ak] = i
-		k.first[i] = i
-		if kr, ok := k.kept[ak]; ok {
+	var err error
+	k.marked, err = storeutil.MarkRequests(k.reqs, skip,
+		func(id int64) error {
+			if !k.accounts[id] {
+				return noAccount(id)
+			}
+			return nil
+		},
+		func(r *actas.RememberedRequest) (bool, error) {
+			kr, ok := k.kept[accountKey{r.Account, r.Key}]
+			if !ok {
+				return false, nil
+			}
 			if len(kr.req) != len(r.KeptRequest) {
-				return actas.Errorf(actas.EINTERNAL, "postgres: idempotency key of account %d: request hash of %d bytes", r.Account, len(kr.req))
+				return false, actas.Errorf(actas.EINTERNAL, "postgres: idempotency key of account %d: request hash of %d bytes", r.Account, len(kr.req))
 			}
 			r.KeptSeq = kr.seq
 			copy(r.KeptRequest[:], kr.req)
-			k.first[i], skip[i] = -1, true
-		}
-	}
-	return nil
+			return true, nil
+		})
+	return err
 }
 
 // prepare sets the Kept fields of the requests whose keys are new, answered
@@ -125,26 +116,27 @@ func (k *batchKeys) prepare(b *batch, order []int32, size int64) ([]*actas.Remem
 		seqOf[i] = size + int64(n)
 	}
 	var fresh []*actas.RememberedRequest
-	for i, r := range k.reqs {
-		if k.first[i] != i {
-			continue
-		}
+	err := k.marked.New(k.reqs, func(i int, r *actas.RememberedRequest) error {
 		seq, stored := seqOf[int32(i)]
 		if !stored {
 			ref, ok := b.match(i)
 			switch {
 			case !ok:
-				return nil, fmt.Errorf("postgres: submit to %s: station %s: a submission found present matches no known one", b.m.code, b.subs[i].Sheet.Station)
+				return fmt.Errorf("postgres: submit to %s: station %s: a submission found present matches no known one", b.m.code, b.subs[i].Sheet.Station)
 			case ref < 0:
 				seq = b.priorSeq[-1-ref]
 			default:
 				if seq, ok = seqOf[ref]; !ok {
-					return nil, fmt.Errorf("postgres: submit to %s: station %s: a submission found present matches one not stored", b.m.code, b.subs[i].Sheet.Station)
+					return fmt.Errorf("postgres: submit to %s: station %s: a submission found present matches one not stored", b.m.code, b.subs[i].Sheet.Station)
 				}
 			}
 		}
 		r.KeptSeq, r.KeptRequest = seq, r.Request
 		fresh = append(fresh, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	// In one order, so that two transactions keeping the same keys
 	// (RememberRequests holds no log lock) wait instead of deadlocking.
@@ -190,10 +182,6 @@ func (k *batchKeys) finish(ctx context.Context, tx pgx.Tx, fresh []*actas.Rememb
 			}
 		}
 	}
-	for i, r := range k.reqs {
-		if j := k.first[i]; j >= 0 && j < i {
-			r.KeptSeq, r.KeptRequest = k.reqs[j].KeptSeq, k.reqs[j].KeptRequest
-		}
-	}
+	k.marked.Follow(k.reqs)
 	return nil
 }

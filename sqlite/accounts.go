@@ -440,7 +440,7 @@ func (db *DB) RememberRequest(ctx context.Context, account int64, key string, re
 // RememberRequests keeps many requests' idempotency keys in one
 // transaction. See actas.AccountStore.
 func (db *DB) RememberRequests(ctx context.Context, reqs []*actas.RememberedRequest) error {
-	if err := checkRequests(reqs); err != nil {
+	if err := storeutil.CheckRequests(reqs, true); err != nil {
 		return err
 	}
 	tx, err := db.w.BeginTx(ctx, nil)

@@ -8,24 +8,8 @@ import (
 	"time"
 
 	"github.com/actasproject/actas"
+	"github.com/actasproject/actas/internal/storeutil"
 )
-
-// checkRequests checks the keys and log indexes of requests to remember.
-// Errors: EINVALID.
-func checkRequests(reqs []*actas.RememberedRequest) error {
-	for i, r := range reqs {
-		if r == nil {
-			return actas.Errorf(actas.EINVALID, "request %d is missing", i+1)
-		}
-		if err := actas.CheckIdempotencyKey(r.Key); err != nil {
-			return err
-		}
-		if r.Seq < 0 {
-			return actas.Errorf(actas.EINVALID, "idempotency key: log index %d is negative", r.Seq)
-		}
-	}
-	return nil
-}
 
 // checkAccount makes sure account id exists, reading the file (with
 // exists, SELECT 1 FROM accounts WHERE id = ?) only for an account not seen
@@ -51,50 +35,33 @@ type keyKeeper struct {
 	db   *DB
 	st   *prepared
 	reqs []*actas.RememberedRequest
-	// first[i] is -1 when request i's key was kept before the batch (its
-	// Kept fields are set), i when it is new, and the index of the first
-	// request with the same key otherwise.
-	first []int
-}
-
-type accountKey struct {
-	account int64
-	key     string
+	kept *storeutil.Kept
 }
 
 // lookupKeys finds which requests' keys are kept already, in the batch's
 // transaction, and marks their submissions to be skipped. Errors: ENOTFOUND
 // for an unknown account.
 func (b *batch) lookupKeys(ctx context.Context, db *DB, reqs []*actas.RememberedRequest) (*keyKeeper, error) {
-	kk := &keyKeeper{db: db, st: b.st, reqs: reqs, first: make([]int, len(reqs))}
 	b.skip = make([]bool, len(reqs))
-	seen := make(map[accountKey]int, len(reqs))
 	var req []byte
-	for i, r := range reqs {
-		if err := db.checkAccount(ctx, b.st.accountExists, r.Account); err != nil {
-			return nil, err
-		}
-		k := accountKey{r.Account, r.Key}
-		if j, ok := seen[k]; ok {
-			kk.first[i] = j
-			b.skip[i] = true
-			continue
-		}
-		seen[k] = i
-		kk.first[i] = i
-		switch err := b.st.lookupKey.QueryRowContext(ctx, r.Account, r.Key).Scan(&r.KeptSeq, &req); {
-		case err == nil:
-			if len(req) != len(r.KeptRequest) {
-				return nil, actas.Errorf(actas.EINTERNAL, "sqlite: idempotency key of account %d: request hash of %d bytes", r.Account, len(req))
+	kept, err := storeutil.MarkRequests(reqs, b.skip,
+		func(id int64) error { return db.checkAccount(ctx, b.st.accountExists, id) },
+		func(r *actas.RememberedRequest) (bool, error) {
+			switch err := b.st.lookupKey.QueryRowContext(ctx, r.Account, r.Key).Scan(&r.KeptSeq, &req); {
+			case errors.Is(err, sql.ErrNoRows):
+				return false, nil
+			case err != nil:
+				return false, fmt.Errorf("sqlite: submit to %s: idempotency key: %w", b.m.code, err)
+			case len(req) != len(r.KeptRequest):
+				return false, actas.Errorf(actas.EINTERNAL, "sqlite: idempotency key of account %d: request hash of %d bytes", r.Account, len(req))
 			}
 			copy(r.KeptRequest[:], req)
-			kk.first[i] = -1
-			b.skip[i] = true
-		case !errors.Is(err, sql.ErrNoRows):
-			return nil, fmt.Errorf("sqlite: submit to %s: idempotency key: %w", b.m.code, err)
-		}
+			return true, nil
+		})
+	if err != nil {
+		return nil, err
 	}
-	return kk, nil
+	return &keyKeeper{db: db, st: b.st, reqs: reqs, kept: kept}, nil
 }
 
 // keep stores the keys of the requests whose submissions the batch
@@ -106,14 +73,7 @@ func (kk *keyKeeper) keep(ctx context.Context, b *batch, order []int32, size int
 		seqOf[i] = size + int64(k)
 	}
 	created := formatTime(time.Now())
-	for i, r := range kk.reqs {
-		switch j := kk.first[i]; {
-		case j < 0:
-			continue // kept before: its Kept fields are set
-		case j < i:
-			r.KeptSeq, r.KeptRequest = kk.reqs[j].KeptSeq, kk.reqs[j].KeptRequest
-			continue
-		}
+	err := kk.kept.New(kk.reqs, func(i int, r *actas.RememberedRequest) error {
 		seq, stored := seqOf[int32(i)]
 		if !stored {
 			// Present: answered by the entry that stated the same numbers.
@@ -132,6 +92,11 @@ func (kk *keyKeeper) keep(ctx context.Context, b *batch, order []int32, size int
 			return fmt.Errorf("sqlite: submit to %s: idempotency key: %w", b.m.code, err)
 		}
 		r.KeptSeq, r.KeptRequest = seq, r.Request
+		return nil
+	})
+	if err != nil {
+		return err
 	}
+	kk.kept.Follow(kk.reqs)
 	return nil
 }

@@ -326,7 +326,7 @@ func (db *DB) SubmitRemembering(ctx context.Context, election string, subs []*ac
 	if len(reqs) != len(subs) {
 		return nil, actas.Errorf(actas.EINVALID, "%d requests for %d submissions: one request each", len(reqs), len(subs))
 	}
-	if err := checkRequests(reqs); err != nil {
+	if err := storeutil.CheckRequests(reqs, false); err != nil {
 		return nil, err
 	}
 	if reqs == nil {
