@@ -119,16 +119,9 @@ func (k *batchKeys) prepare(b *batch, order []int32, size int64) ([]*actas.Remem
 	err := k.marked.New(k.reqs, func(i int, r *actas.RememberedRequest) error {
 		seq, stored := seqOf[int32(i)]
 		if !stored {
-			ref, ok := b.match(i)
-			switch {
-			case !ok:
-				return fmt.Errorf("postgres: submit to %s: station %s: a submission found present matches no known one", b.m.code, b.subs[i].Sheet.Station)
-			case ref < 0:
-				seq = b.priorSeq[-1-ref]
-			default:
-				if seq, ok = seqOf[ref]; !ok {
-					return fmt.Errorf("postgres: submit to %s: station %s: a submission found present matches one not stored", b.m.code, b.subs[i].Sheet.Station)
-				}
+			var ok bool
+			if seq, ok = b.known.Answer(b.key(i), i, seqOf); !ok {
+				return fmt.Errorf("postgres: submit to %s: station %s: a submission found present matches no stored one", b.m.code, b.subs[i].Sheet.Station)
 			}
 		}
 		r.KeptSeq, r.KeptRequest = seq, r.Request

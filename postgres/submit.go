@@ -32,18 +32,7 @@ const lookupCost = 20
 // computes their log hashes beside the copy.
 const copyRowsFrom = 64
 
-// sheetKey names what a source states about one station and contest; a key
-// has one digest per distinct set of numbers stated. It packs the station's
-// number (40 bits), the contest's position (16) and the source's index (8) in
-// one word: maps of a million keys are faster with integer keys.
-type sheetKey uint64
-
-func makeKey(station int64, contest int32, source uint8) sheetKey {
-	return sheetKey(uint64(station)<<24 | uint64(contest)<<8 | uint64(source))
-}
-
-// batch is one call of Submit. Known digests are referenced by int32: an
-// index ≥ 0 into digests (this batch), or -1-i for prior[i] (stored before).
+// batch is one call of Submit.
 type batch struct {
 	m        *electionMeta
 	subs     []*actas.Submission
@@ -53,15 +42,12 @@ type batch struct {
 	contests []int32
 	sources  []uint8
 	digests  [][32]byte
-	prior    [][32]byte
-	known    firstDigests         // the first known digest of each key
-	more     map[sheetKey][]int32 // further known digests: rare, a source changing its numbers
-	pairs    []uint32             // per contest, a bit per source present in the batch
-	photos   storeutil.Photos     // photo names → first submission naming them; nil without photos
-	attached bool                 // the election's submissions partition is attached (read under the log's lock)
-	priorSeq []int64              // the log index of each prior digest
-	keys     *batchKeys           // with SubmitRemembering: the requests' idempotency keys
-	skip     []bool               // per submission: store nothing (its request's key is kept)
+	known    *storeutil.Known // the digests known per key (set in Submit's transaction)
+	pairs    []uint32         // per contest, a bit per source present in the batch
+	photos   storeutil.Photos // photo names → first submission naming them; nil without photos
+	attached bool             // the election's submissions partition is attached (read under the log's lock)
+	keys     *batchKeys       // with SubmitRemembering: the requests' idempotency keys
+	skip     []bool           // per submission: store nothing (its request's key is kept)
 }
 
 // newBatch checks the form of subs and computes their digests; it touches
@@ -127,8 +113,8 @@ func newBatch(m *electionMeta, election string, subs []*actas.Submission) (*batc
 }
 
 // key returns the sheet key of subs[i]; stations must be resolved.
-func (b *batch) key(i int) sheetKey {
-	return makeKey(int64(b.ids[b.slots[i]]), b.contests[i], b.sources[i])
+func (b *batch) key(i int) storeutil.SheetKey {
+	return storeutil.MakeKey(int64(b.ids[b.slots[i]]), b.contests[i], b.sources[i])
 }
 
 // stationCodes is the number and code of every station of an election,
@@ -283,126 +269,6 @@ func (b *batch) lookUp(ctx context.Context, tx pgx.Tx) (logpage.Extent, error) {
 	return x, nil
 }
 
-// digest returns the digest ref r names.
-func (b *batch) digest(r int32) *[32]byte {
-	if r >= 0 {
-		return &b.digests[r]
-	}
-	return &b.prior[-1-r]
-}
-
-// has reports whether key k has digest d among its known ones, the first of
-// which is first.
-func (b *batch) has(k sheetKey, first int32, d *[32]byte) bool {
-	_, ok := b.find(k, first, d)
-	return ok
-}
-
-// find returns the known digest ref of key k that is d; first is the
-// key's first.
-func (b *batch) find(k sheetKey, first int32, d *[32]byte) (int32, bool) {
-	if *b.digest(first) == *d {
-		return first, true
-	}
-	for _, r := range b.more[k] {
-		if *b.digest(r) == *d {
-			return r, true
-		}
-	}
-	return 0, false
-}
-
-// match returns the known digest ref that made subs[i] Present.
-func (b *batch) match(i int) (int32, bool) {
-	k := b.key(i)
-	first, ok := b.known.get(k)
-	if !ok {
-		return 0, false
-	}
-	return b.find(k, first, &b.digests[i])
-}
-
-// know records digest ref r for key k.
-func (b *batch) know(k sheetKey, r int32) {
-	if _, ok := b.known.get(k); !ok {
-		b.known.set(k, r)
-		return
-	}
-	if b.more == nil {
-		b.more = map[sheetKey][]int32{}
-	}
-	b.more[k] = append(b.more[k], r)
-}
-
-// firstDigests maps sheet keys to the first known digest ref of each. A
-// batch naming many of the election's stations keeps them in a table, by
-// station and by the contest and source pairs the batch names: a lookup
-// per sheet instead of a hash map's, which was a third of the time a
-// million-sheet import spends deciding. Keys outside the table (and every
-// key of a batch naming a few stations) go to the map.
-type firstDigests struct {
-	m     map[sheetKey]int32
-	table []int32 // station*pairs + pair → ref, noRef when none
-	pair  []int8  // contest*len(actas.Sources) + source → pair, -1 when the batch names none
-	pairs int
-}
-
-// noRef marks a key without a known digest in firstDigests' table.
-const noRef = math.MinInt32
-
-// tabulate sets up the table for an election of the given number of
-// stations and a batch naming the contest and source pairs present (a bit
-// per source, per contest).
-func (f *firstDigests) tabulate(stations int64, present []uint32) {
-	f.m = map[sheetKey]int32{}
-	f.pair = make([]int8, len(present)*len(actas.Sources))
-	for c, bits := range present {
-		for si := range actas.Sources {
-			f.pair[c*len(actas.Sources)+si] = -1
-			if bits&(1<<si) != 0 && f.pairs < math.MaxInt8 {
-				f.pair[c*len(actas.Sources)+si] = int8(f.pairs)
-				f.pairs++
-			}
-		}
-	}
-	f.table = make([]int32, stations*int64(f.pairs))
-	for i := range f.table {
-		f.table[i] = noRef
-	}
-}
-
-// slot returns the index of k in the table, or -1 when it is not there.
-func (f *firstDigests) slot(k sheetKey) int64 {
-	if f.table == nil {
-		return -1
-	}
-	station, contest, source := int64(k>>24), int(k>>8&0xffff), int(k&0xff)
-	if source >= len(actas.Sources) || contest*len(actas.Sources)+source >= len(f.pair) {
-		return -1
-	}
-	p := f.pair[contest*len(actas.Sources)+source]
-	if p < 0 || station*int64(f.pairs)+int64(p) >= int64(len(f.table)) {
-		return -1
-	}
-	return station*int64(f.pairs) + int64(p)
-}
-
-func (f *firstDigests) get(k sheetKey) (int32, bool) {
-	if i := f.slot(k); i >= 0 {
-		return f.table[i], f.table[i] != noRef
-	}
-	r, ok := f.m[k]
-	return r, ok
-}
-
-func (f *firstDigests) set(k sheetKey, r int32) {
-	if i := f.slot(k); i >= 0 {
-		f.table[i] = r
-		return
-	}
-	f.m[k] = r
-}
-
 // loadPrior reads the digests the batch's stations stored before, for the
 // contests and sources the batch names, when the election's log holds
 // stored entries: by station when the batch names few next to that, else
@@ -460,37 +326,8 @@ func (b *batch) addPrior(seq int64, station, contest int32, source, digest []byt
 	if len(digest) != 32 {
 		return fmt.Errorf("a stored submission of station %d has a digest of %d bytes", station, len(digest))
 	}
-	b.prior = append(b.prior, [32]byte(digest))
-	b.priorSeq = append(b.priorSeq, seq)
-	b.know(makeKey(int64(station), contest, si), int32(-len(b.prior)))
+	b.known.AddPrior(storeutil.MakeKey(int64(station), contest, si), [32]byte(digest), seq)
 	return nil
-}
-
-// decide sets each submission's outcome and returns the indexes of those
-// to store (not Present), in the order they enter the log.
-func (b *batch) decide(outcomes []actas.Outcome) []int32 {
-	order := make([]int32, 0, len(b.subs))
-	for i := range b.subs {
-		if b.skip != nil && b.skip[i] {
-			outcomes[i] = actas.Present // its request's key is kept: nothing to store
-			continue
-		}
-		k := b.key(i)
-		switch first, ok := b.known.get(k); {
-		case !ok:
-			b.known.set(k, int32(i))
-			outcomes[i] = actas.New
-		case b.has(k, first, &b.digests[i]):
-			outcomes[i] = actas.Present
-		default:
-			b.know(k, int32(i))
-			outcomes[i] = actas.Differing
-		}
-		if outcomes[i] != actas.Present {
-			order = append(order, int32(i))
-		}
-	}
-	return order
 }
 
 // Submit stores subs in one transaction: all of them or none. See
@@ -554,9 +391,9 @@ func (db *DB) submit(ctx context.Context, election string, subs []*actas.Submiss
 		defer rollback(ctx, tx)
 	}
 	if bulk {
-		b.known.tabulate(m.stations, b.pairs)
+		b.known = storeutil.NewKnownTable(b.digests, m.stations, b.pairs)
 	} else {
-		b.known.m = make(map[sheetKey]int32, len(subs))
+		b.known = storeutil.NewKnown(b.digests)
 	}
 	var lg *logAppender
 	if !bulk {
@@ -608,7 +445,7 @@ func (db *DB) submit(ctx context.Context, election string, subs []*actas.Submiss
 		}
 	}
 	size := lg.Start()
-	order := b.decide(outcomes)
+	order := b.known.Decide(len(subs), b.key, b.skip, outcomes)
 	origins, err := db.storeOrigins(ctx, tx, b, order)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: submit to %s: origins: %w", election, err)

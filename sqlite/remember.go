@@ -77,15 +77,9 @@ func (kk *keyKeeper) keep(ctx context.Context, b *batch, order []int32, size int
 		seq, stored := seqOf[int32(i)]
 		if !stored {
 			// Present: answered by the entry that stated the same numbers.
-			k := b.key(i)
-			ref, ok := b.match(k, b.known[k], &b.digests[i])
-			switch {
-			case !ok:
-				return fmt.Errorf("sqlite: submit to %s: station %s: a submission found present matches no known one", b.m.code, b.subs[i].Sheet.Station)
-			case ref < 0:
-				seq = b.priorSeq[-1-ref]
-			default:
-				seq = seqOf[ref]
+			var ok bool
+			if seq, ok = b.known.Answer(b.key(i), i, seqOf); !ok {
+				return fmt.Errorf("sqlite: submit to %s: station %s: a submission found present matches no stored one", b.m.code, b.subs[i].Sheet.Station)
 			}
 		}
 		if _, err := kk.st.insertKey.ExecContext(ctx, r.Account, r.Key, r.Request[:], seq, created); err != nil {

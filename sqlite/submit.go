@@ -29,20 +29,6 @@ const releaseAfter = 100_000
 // them all.
 const lookupCost = 20
 
-// sheetKey names what a source states about one station and contest; a key
-// has one digest per distinct set of numbers stated. It packs the station's
-// row id (40 bits), the contest's index (16) and the source's index (8) in
-// one word: maps of a million keys are faster with integer keys.
-type sheetKey uint64
-
-func makeKey(station int64, contest int32, source uint8) sheetKey {
-	return sheetKey(uint64(station)<<24 | uint64(contest)<<8 | uint64(source))
-}
-
-func (k sheetKey) station() int64 { return int64(k >> 24) }
-func (k sheetKey) contest() int32 { return int32(k >> 8 & 0xffff) }
-func (k sheetKey) source() uint8  { return uint8(k) }
-
 // sourceOf returns the source named b without allocating.
 func sourceOf(b []byte) (actas.Source, uint8, bool) {
 	for i, src := range actas.Sources {
@@ -53,8 +39,7 @@ func sourceOf(b []byte) (actas.Source, uint8, bool) {
 	return "", 0, false
 }
 
-// batch is one call of Submit. Known digests are referenced by int32: an
-// index ≥ 0 into digests (this batch), or -1-i for prior[i] (stored before).
+// batch is one call of Submit.
 type batch struct {
 	m        *electionMeta
 	st       *prepared // the write transaction's statements
@@ -65,13 +50,10 @@ type batch struct {
 	contests []int32
 	sources  []uint8
 	digests  [][32]byte
-	prior    [][32]byte
-	priorSeq []int64              // the Seq of the submission that stored prior[i]
-	skip     []bool               // per submission, its request's key is kept already (SubmitRemembering); nil otherwise
-	known    map[sheetKey]int32   // the first known digest of each key
-	more     map[sheetKey][]int32 // further known digests: rare, a source changing its numbers
-	pairs    []uint32             // per contest, a bit per source present in the batch
-	photos   storeutil.Photos     // photo names → first submission naming them; nil without photos
+	skip     []bool           // per submission, its request's key is kept already (SubmitRemembering); nil otherwise
+	known    *storeutil.Known // the digests known per key (set in Submit's transaction)
+	pairs    []uint32         // per contest, a bit per source present in the batch
+	photos   storeutil.Photos // photo names → first submission naming them; nil without photos
 
 	// unlogged skips the log: only this package's benchmarks set it
 	// (export_test.go), to measure what the log costs an import.
@@ -149,8 +131,8 @@ func newBatch(m *electionMeta, election string, subs []*actas.Submission) (*batc
 }
 
 // key returns the sheet key of subs[i]; stations must be resolved.
-func (b *batch) key(i int) sheetKey {
-	return makeKey(b.ids[b.slots[i]], b.contests[i], b.sources[i])
+func (b *batch) key(i int) storeutil.SheetKey {
+	return storeutil.MakeKey(b.ids[b.slots[i]], b.contests[i], b.sources[i])
 }
 
 // resolveStations finds the row id of every station the batch names.
@@ -191,40 +173,6 @@ func (b *batch) resolveStations(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// digest returns the digest ref r names.
-func (b *batch) digest(r int32) *[32]byte {
-	if r >= 0 {
-		return &b.digests[r]
-	}
-	return &b.prior[-1-r]
-}
-
-// match returns the ref of digest d among the known ones of key k, the
-// first of which is first, and whether it is there.
-func (b *batch) match(k sheetKey, first int32, d *[32]byte) (int32, bool) {
-	if *b.digest(first) == *d {
-		return first, true
-	}
-	for _, r := range b.more[k] {
-		if *b.digest(r) == *d {
-			return r, true
-		}
-	}
-	return 0, false
-}
-
-// know records digest ref r for key k.
-func (b *batch) know(k sheetKey, r int32) {
-	if _, ok := b.known[k]; !ok {
-		b.known[k] = r
-		return
-	}
-	if b.more == nil {
-		b.more = map[sheetKey][]int32{}
-	}
-	b.more[k] = append(b.more[k], r)
-}
-
 // addPrior records a digest stored before this batch, if its contest and
 // source matter to the batch.
 func (b *batch) addPrior(station, contestRow int64, source []byte, digest []byte, seq int64) error {
@@ -242,9 +190,7 @@ func (b *batch) addPrior(station, contestRow int64, source []byte, digest []byte
 	if len(digest) != 32 {
 		return fmt.Errorf("a stored submission of station row %d has a digest of %d bytes", station, len(digest))
 	}
-	b.prior = append(b.prior, [32]byte(digest))
-	b.priorSeq = append(b.priorSeq, seq)
-	b.know(makeKey(station, int32(ci), si), int32(-len(b.prior)))
+	b.known.AddPrior(storeutil.MakeKey(station, int32(ci), si), [32]byte(digest), seq)
 	return nil
 }
 
@@ -391,13 +337,13 @@ func (db *DB) submit(ctx context.Context, election string, subs []*actas.Submiss
 			return nil, err
 		}
 	}
-	b.known = make(map[sheetKey]int32, len(subs))
+	b.known = storeutil.NewKnown(b.digests)
 	if size > 1 {
 		if err := b.loadPrior(ctx, tx, size-1); err != nil {
 			return nil, fmt.Errorf("sqlite: submit to %s: earlier submissions: %w", election, err)
 		}
 	}
-	order := b.decide(outcomes)
+	order := b.known.Decide(len(b.subs), b.key, b.skip, outcomes)
 	if err := b.store(ctx, tx, lg, order, progress); err != nil {
 		return nil, err
 	}
@@ -458,41 +404,6 @@ func submissionValues(n int, shared bool) string {
 		v.column7, v.column8, v.column9, c.submitter, c.origin, c.received, v.column10
 		FROM (SELECT ? AS contest, ? AS source, ? AS submitter, ? AS origin, ? AS received) AS c,
 		(VALUES ` + valuesSQL(n, "?, ?, ?, ?, ?, ?, ?, ?, ?, ?") + `) AS v`
-}
-
-// decide sets each submission's outcome and returns the indexes of those
-// to store (not Present), in the order they enter the log.
-func (b *batch) decide(outcomes []actas.Outcome) []int32 {
-	order := make([]int32, 0, len(b.subs))
-	for i := range b.subs {
-		if b.skip != nil && b.skip[i] {
-			outcomes[i] = actas.Present
-			continue
-		}
-		k := b.key(i)
-		first, known := b.known[k]
-		switch {
-		case !known:
-			b.known[k] = int32(i)
-			outcomes[i] = actas.New
-		case b.has(k, first, &b.digests[i]):
-			outcomes[i] = actas.Present
-		default:
-			b.know(k, int32(i))
-			outcomes[i] = actas.Differing
-		}
-		if outcomes[i] != actas.Present {
-			order = append(order, int32(i))
-		}
-	}
-	return order
-}
-
-// has reports whether key k has digest d among its known ones, the first of
-// which is first.
-func (b *batch) has(k sheetKey, first int32, d *[32]byte) bool {
-	_, ok := b.match(k, first, d)
-	return ok
 }
 
 // pipelineFrom is the number of entries from which a batch computes its
@@ -674,7 +585,7 @@ type submissionWriter struct {
 	b       *batch
 	tx      *sql.Tx
 	pending []int32 // indexes into b.subs of the rows waiting
-	keys    []sheetKey
+	keys    []storeutil.SheetKey
 	seqs    []int64
 	buf     []byte
 	ends    []int // end offsets in buf: votes, received, evidence of each row
@@ -696,7 +607,7 @@ func (w *submissionWriter) prepare() {
 }
 
 // add queues subs[i], of key k, with sequence number seq.
-func (w *submissionWriter) add(ctx context.Context, i int, k sheetKey, seq int64) error {
+func (w *submissionWriter) add(ctx context.Context, i int, k storeutil.SheetKey, seq int64) error {
 	s := w.b.subs[i]
 	w.buf = appendVotes(w.buf, s.Sheet.Votes)
 	w.ends = append(w.ends, len(w.buf))
@@ -764,7 +675,7 @@ func (w *submissionWriter) flush(ctx context.Context) error {
 	shared := n > 1
 	for j := 1; j < n && shared; j++ {
 		s, k := w.b.subs[w.pending[j]], w.keys[j]
-		shared = k.contest() == k0.contest() && k.source() == k0.source() && s.Submitter == s0.Submitter &&
+		shared = k.Contest() == k0.Contest() && k.Source() == k0.Source() && s.Submitter == s0.Submitter &&
 			s.Origin == s0.Origin && received(j) == received(0)
 	}
 	w.args = w.args[:0]
@@ -773,7 +684,7 @@ func (w *submissionWriter) flush(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("sqlite: submit to %s: origin: %w", w.b.m.code, err)
 		}
-		w.args = append(w.args, w.contestIDs[k0.contest()], w.sources[k0.source()], s0.Submitter, origin, received(0))
+		w.args = append(w.args, w.contestIDs[k0.Contest()], w.sources[k0.Source()], s0.Submitter, origin, received(0))
 	}
 	start := 0
 	for j, i := range w.pending {
@@ -786,14 +697,14 @@ func (w *submissionWriter) flush(ctx context.Context) error {
 		}
 		id := w.b.m.rowID(w.seqs[j])
 		if shared {
-			w.args = append(w.args, id, k.station(), w.b.digests[i][:], text[start:votesEnd],
+			w.args = append(w.args, id, k.Station(), w.b.digests[i][:], text[start:votesEnd],
 				s.Sheet.Blank, s.Sheet.Null, s.Sheet.Ballots, s.Sheet.Voters, int64(s.Flags), evidence)
 		} else {
 			origin, err := w.origin(ctx, s.Origin)
 			if err != nil {
 				return fmt.Errorf("sqlite: submit to %s: origin: %w", w.b.m.code, err)
 			}
-			w.args = append(w.args, id, k.station(), w.contestIDs[k.contest()], w.sources[k.source()], w.b.digests[i][:],
+			w.args = append(w.args, id, k.Station(), w.contestIDs[k.Contest()], w.sources[k.Source()], w.b.digests[i][:],
 				text[start:votesEnd], s.Sheet.Blank, s.Sheet.Null, s.Sheet.Ballots, s.Sheet.Voters, int64(s.Flags),
 				s.Submitter, origin, text[votesEnd:recvEnd], evidence)
 		}
