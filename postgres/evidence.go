@@ -74,10 +74,10 @@ func (db *DB) Evidence(ctx context.Context, election, name string) (string, []by
 // election, with one query. Evidence is never deleted, so a photo found
 // stays found until the transaction commits. Errors: see photosFound.
 func (b *batch) checkPhotos(ctx context.Context, tx pgx.Tx) error {
-	if len(b.photos) == 0 {
+	if len(b.Photos) == 0 {
 		return nil
 	}
-	rows, err := tx.Query(ctx, selectPhotos, b.m.id, b.photos.Names())
+	rows, err := tx.Query(ctx, selectPhotos, b.m.id, b.Photos.Names())
 	if err != nil {
 		return fmt.Errorf("postgres: submit to %s: photos: %w", b.m.code, err)
 	}
@@ -95,12 +95,12 @@ const selectPhotos = `SELECT sha256 FROM evidence WHERE election = $1 AND sha256
 // EINVALID with a *actas.MissingPhotoError naming the first submission, in
 // batch order, whose photo is missing.
 func (b *batch) photosFound(found []string) error {
-	missing := make(map[string]bool, len(b.photos))
-	for name := range b.photos {
+	missing := make(map[string]bool, len(b.Photos))
+	for name := range b.Photos {
 		missing[name] = true
 	}
 	for _, name := range found {
 		delete(missing, name)
 	}
-	return b.photos.Missing(b.m.code, b.subs, missing)
+	return b.Photos.Missing(b.m.code, b.Subs, missing)
 }

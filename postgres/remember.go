@@ -121,7 +121,7 @@ func (k *batchKeys) prepare(b *batch, order []int32, size int64) ([]*actas.Remem
 		if !stored {
 			var ok bool
 			if seq, ok = b.known.Answer(b.key(i), i, seqOf); !ok {
-				return fmt.Errorf("postgres: submit to %s: station %s: a submission found present matches no stored one", b.m.code, b.subs[i].Sheet.Station)
+				return fmt.Errorf("postgres: submit to %s: station %s: a submission found present matches no stored one", b.m.code, b.Subs[i].Sheet.Station)
 			}
 		}
 		r.KeptSeq, r.KeptRequest = seq, r.Request

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"sync"
 	"time"
@@ -34,17 +33,10 @@ const copyRowsFrom = 64
 
 // batch is one call of Submit.
 type batch struct {
+	*storeutil.Batch
 	m        *electionMeta
-	subs     []*actas.Submission
-	slots    []int32          // per submission, index into codes' values
-	codes    map[string]int32 // the batch's distinct station codes, numbered
 	ids      []int32          // station number per slot, -1 while unknown
-	contests []int32
-	sources  []uint8
-	digests  [][32]byte
 	known    *storeutil.Known // the digests known per key (set in Submit's transaction)
-	pairs    []uint32         // per contest, a bit per source present in the batch
-	photos   storeutil.Photos // photo names → first submission naming them; nil without photos
 	attached bool             // the election's submissions partition is attached (read under the log's lock)
 	keys     *batchKeys       // with SubmitRemembering: the requests' idempotency keys
 	skip     []bool           // per submission: store nothing (its request's key is kept)
@@ -53,59 +45,13 @@ type batch struct {
 // newBatch checks the form of subs and computes their digests; it touches
 // no database. Errors: EINVALID naming the station (the first malformed
 // submission).
-func newBatch(m *electionMeta, election string, subs []*actas.Submission) (*batch, error) {
-	if len(subs) > math.MaxInt32 {
-		return nil, actas.Errorf(actas.EINVALID, "%d submissions in one batch: split it", len(subs))
+func newBatch(m *electionMeta, subs []*actas.Submission) (*batch, error) {
+	checked, err := storeutil.CheckBatch(m.election, m.contests, subs)
+	if err != nil {
+		return nil, err
 	}
-	b := &batch{
-		m: m, subs: subs,
-		slots:    make([]int32, len(subs)),
-		codes:    make(map[string]int32, len(subs)),
-		contests: make([]int32, len(subs)),
-		sources:  make([]uint8, len(subs)),
-		digests:  make([][32]byte, len(subs)),
-		pairs:    make([]uint32, len(m.election.Contests)),
-	}
-	storeutil.Digests(subs, b.digests)
-	for i, s := range subs {
-		if s == nil {
-			return nil, actas.Errorf(actas.EINVALID, "submission %d is missing", i+1)
-		}
-		if s.Election != "" && s.Election != election {
-			return nil, actas.Errorf(actas.EINVALID, "station %s: the submission names election %s, not %s", s.Sheet.Station, s.Election, election)
-		}
-		ci, ok := m.contests[s.Sheet.Contest]
-		if !ok {
-			return nil, actas.Errorf(actas.EINVALID, "station %s: election %s has no contest %q", s.Sheet.Station, election, s.Sheet.Contest)
-		}
-		si, ok := storeutil.SourceIndex(s.Source)
-		if !ok {
-			_, err := actas.ParseSource(string(s.Source), false)
-			return nil, actas.Errorf(actas.EINVALID, "station %s: %s", s.Sheet.Station, actas.ErrorMessage(err))
-		}
-		if err := actas.CheckForm(&s.Sheet, &m.election.Contests[ci]); err != nil {
-			return nil, err
-		}
-		if y := s.Received.UTC().Year(); y < 1 || y > 9999 {
-			return nil, actas.Errorf(actas.EINVALID, "station %s: received time %s is not between years 1 and 9999", s.Sheet.Station, s.Received)
-		}
-		if err := storeutil.CheckLogged(s); err != nil {
-			return nil, err
-		}
-		if err := b.photos.Note(i, s); err != nil {
-			return nil, err
-		}
-		slot, ok := b.codes[s.Sheet.Station]
-		if !ok {
-			slot = int32(len(b.codes))
-			b.codes[s.Sheet.Station] = slot
-		}
-		b.slots[i] = slot
-		b.contests[i] = int32(ci)
-		b.sources[i] = si
-		b.pairs[ci] |= 1 << si
-	}
-	b.ids = make([]int32, len(b.codes))
+	b := &batch{Batch: checked, m: m}
+	b.ids = make([]int32, len(b.Codes))
 	for i := range b.ids {
 		b.ids[i] = -1
 	}
@@ -114,7 +60,7 @@ func newBatch(m *electionMeta, election string, subs []*actas.Submission) (*batc
 
 // key returns the sheet key of subs[i]; stations must be resolved.
 func (b *batch) key(i int) storeutil.SheetKey {
-	return storeutil.MakeKey(int64(b.ids[b.slots[i]]), b.contests[i], b.sources[i])
+	return storeutil.MakeKey(int64(b.ids[b.Slots[i]]), b.Contests[i], b.Sources[i])
 }
 
 // stationCodes is the number and code of every station of an election,
@@ -170,7 +116,7 @@ func (b *batch) resolveStations(c *stationCodes) {
 
 // noteStation records that the station with code has number id.
 func (b *batch) noteStation(id int32, code []byte) {
-	if slot, ok := b.codes[string(code)]; ok {
+	if slot, ok := b.Codes[string(code)]; ok {
 		b.ids[slot] = id
 	}
 }
@@ -178,8 +124,8 @@ func (b *batch) noteStation(id int32, code []byte) {
 // unknownStation returns EINVALID naming the first submission, in batch
 // order, whose station is not the election's, or nil.
 func (b *batch) unknownStation() error {
-	for i, s := range b.subs {
-		if b.ids[b.slots[i]] < 0 {
+	for i, s := range b.Subs {
+		if b.ids[b.Slots[i]] < 0 {
 			return actas.Errorf(actas.EINVALID, "election %s has no station %q", b.m.code, s.Sheet.Station)
 		}
 	}
@@ -188,8 +134,8 @@ func (b *batch) unknownStation() error {
 
 // codeList returns the batch's distinct station codes.
 func (b *batch) codeList() []string {
-	codes := make([]string, 0, len(b.codes))
-	for c := range b.codes {
+	codes := make([]string, 0, len(b.Codes))
+	for c := range b.Codes {
 		codes = append(codes, c)
 	}
 	return codes
@@ -222,8 +168,8 @@ func (b *batch) lookUp(ctx context.Context, tx pgx.Tx) (logpage.Extent, error) {
 		return err
 	})
 	var photos []string
-	if len(b.photos) > 0 {
-		q.Queue(selectPhotos, b.m.id, b.photos.Names()).Query(func(rows pgx.Rows) error {
+	if len(b.Photos) > 0 {
+		q.Queue(selectPhotos, b.m.id, b.Photos.Names()).Query(func(rows pgx.Rows) error {
 			var err error
 			photos, err = pgx.CollectRows(rows, pgx.RowTo[string])
 			return err
@@ -253,7 +199,7 @@ func (b *batch) lookUp(ctx context.Context, tx pgx.Tx) (logpage.Extent, error) {
 	if err := b.unknownStation(); err != nil {
 		return x, err
 	}
-	if len(b.photos) > 0 {
+	if len(b.Photos) > 0 {
 		if err := b.photosFound(photos); err != nil {
 			return x, err
 		}
@@ -306,7 +252,7 @@ func (b *batch) loadPrior(ctx context.Context, tx pgx.Tx, stored int64) error {
 // addPrior records a digest stored before this batch with log index seq,
 // if its contest and source matter to the batch.
 func (b *batch) addPrior(seq int64, station, contest int32, source, digest []byte) error {
-	if contest < 0 || int(contest) >= len(b.pairs) {
+	if contest < 0 || int(contest) >= len(b.Pairs) {
 		return fmt.Errorf("a stored submission of station %d names contest %d, which is not the election's", station, contest)
 	}
 	var si uint8
@@ -320,7 +266,7 @@ func (b *batch) addPrior(seq int64, station, contest int32, source, digest []byt
 	if !ok {
 		return fmt.Errorf("a stored submission of station %d has unknown source %q", station, source)
 	}
-	if b.pairs[contest]&(1<<si) == 0 {
+	if b.Pairs[contest]&(1<<si) == 0 {
 		return nil
 	}
 	if len(digest) != 32 {
@@ -366,7 +312,7 @@ func (db *DB) submit(ctx context.Context, election string, subs []*actas.Submiss
 	} else {
 		read <- nil
 	}
-	b, err := newBatch(m, election, subs)
+	b, err := newBatch(m, subs)
 	readErr := <-read
 	if err != nil {
 		return nil, err
@@ -391,9 +337,9 @@ func (db *DB) submit(ctx context.Context, election string, subs []*actas.Submiss
 		defer rollback(ctx, tx)
 	}
 	if bulk {
-		b.known = storeutil.NewKnownTable(b.digests, m.stations, b.pairs)
+		b.known = storeutil.NewKnownTable(b.Digests, m.stations, b.Pairs)
 	} else {
-		b.known = storeutil.NewKnown(b.digests)
+		b.known = storeutil.NewKnown(b.Digests)
 	}
 	var lg *logAppender
 	if !bulk {
@@ -501,9 +447,9 @@ func (db *DB) submit(ctx context.Context, election string, subs []*actas.Submiss
 // seq; s is scratch space, so that the submission itself stays as it was
 // until the transaction commits.
 func (b *batch) encodeEntry(dst []byte, i int32, seq int64, s *actas.Submission) ([]byte, error) {
-	*s = *b.subs[i]
+	*s = *b.Subs[i]
 	s.Seq, s.Election = seq, b.m.code
-	return translog.EncodeSubmission(dst, s, &b.m.election.Contests[b.contests[i]])
+	return translog.EncodeSubmission(dst, s, &b.m.election.Contests[b.Contests[i]])
 }
 
 // appendEntries appends the entries of the submissions order names to lg.
@@ -624,7 +570,7 @@ func (db *DB) storeOrigins(ctx context.Context, tx pgx.Tx, b *batch, order []int
 	var texts []string
 	db.originsMu.Lock()
 	for _, i := range order {
-		o := b.subs[i].Origin
+		o := b.Subs[i].Origin
 		if _, ok := out[o]; ok {
 			continue
 		}
@@ -693,7 +639,7 @@ func (r *submissionRows) Next() bool {
 
 func (r *submissionRows) Values() ([]any, error) {
 	i := r.order[r.k]
-	s := r.b.subs[i]
+	s := r.b.Subs[i]
 	var evidence any
 	if len(s.Evidence) > 0 {
 		j, err := json.Marshal(s.Evidence)
@@ -704,8 +650,8 @@ func (r *submissionRows) Values() ([]any, error) {
 	}
 	received := s.Received.UTC()
 	v := &r.vals
-	v[0], v[1], v[2], v[3] = r.b.m.id, r.start+int64(r.k), r.b.ids[r.b.slots[i]], r.b.contests[i]
-	v[4], v[5], v[6] = string(s.Source), r.b.digests[i][:], s.Sheet.Votes
+	v[0], v[1], v[2], v[3] = r.b.m.id, r.start+int64(r.k), r.b.ids[r.b.Slots[i]], r.b.Contests[i]
+	v[4], v[5], v[6] = string(s.Source), r.b.Digests[i][:], s.Sheet.Votes
 	v[7], v[8], v[9], v[10], v[11] = s.Sheet.Blank, s.Sheet.Null, s.Sheet.Ballots, s.Sheet.Voters, int64(s.Flags)
 	v[12], v[13] = s.Submitter, r.origins[s.Origin]
 	v[14], v[15], v[16] = received.Truncate(time.Microsecond), int16(received.Nanosecond()%1000), evidence
@@ -721,15 +667,15 @@ func (r *submissionRows) appendRow(w *copyRow) (bool, error) {
 		return false, nil
 	}
 	i := r.order[r.k]
-	s := r.b.subs[i]
+	s := r.b.Subs[i]
 	received := s.Received.UTC()
 	w.start(len(submissionColumns))
 	w.int4(r.b.m.id)
 	w.int8(r.start + int64(r.k))
-	w.int4(r.b.ids[r.b.slots[i]])
-	w.int4(r.b.contests[i])
+	w.int4(r.b.ids[r.b.Slots[i]])
+	w.int4(r.b.Contests[i])
 	w.text(string(s.Source))
-	w.bytea(r.b.digests[i][:])
+	w.bytea(r.b.Digests[i][:])
 	w.int8s(s.Sheet.Votes)
 	w.int8(s.Sheet.Blank)
 	w.int8(s.Sheet.Null)

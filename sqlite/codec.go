@@ -88,14 +88,6 @@ func parseInt(b []byte) (int64, error) {
 // that the text sorts like the time.
 const receivedLayout = "2006-01-02T15:04:05.000000000Z"
 
-// checkReceived refuses a time the layout cannot write back.
-func checkReceived(t time.Time) error {
-	if y := t.UTC().Year(); y < 1 || y > 9999 {
-		return fmt.Errorf("received time %s is not between years 1 and 9999", t)
-	}
-	return nil
-}
-
 func appendReceived(b []byte, t time.Time) []byte {
 	return t.UTC().AppendFormat(b, receivedLayout)
 }

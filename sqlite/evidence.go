@@ -79,10 +79,10 @@ const photosPerQuery = 256
 // Errors: EINVALID with a *actas.MissingPhotoError naming the first
 // submission, in batch order, whose photo is missing.
 func (b *batch) checkPhotos(ctx context.Context, tx *sql.Tx) error {
-	if len(b.photos) == 0 {
+	if len(b.Photos) == 0 {
 		return nil
 	}
-	names := b.photos.Names()
+	names := b.Photos.Names()
 	missing := make(map[string]bool, len(names))
 	for _, name := range names {
 		missing[name] = true
@@ -99,7 +99,7 @@ func (b *batch) checkPhotos(ctx context.Context, tx *sql.Tx) error {
 			return fmt.Errorf("sqlite: submit to %s: photos: %w", b.m.code, err)
 		}
 	}
-	return b.photos.Missing(b.m.code, b.subs, missing)
+	return b.Photos.Missing(b.m.code, b.Subs, missing)
 }
 
 // scanNames runs q and deletes the names it returns from missing.

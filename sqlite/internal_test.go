@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -202,4 +203,13 @@ func FuzzParseReceived(f *testing.F) {
 			t.Fatalf("%q parses to %v, which writes back as something else (%v, %v)", b, tm, again, err)
 		}
 	})
+}
+
+// checkReceived refuses a time the layout cannot write back (the stores
+// refuse such received times: storeutil.CheckBatch).
+func checkReceived(t time.Time) error {
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return fmt.Errorf("received time %s is not between years 1 and 9999", t)
+	}
+	return nil
 }

@@ -79,7 +79,7 @@ func (kk *keyKeeper) keep(ctx context.Context, b *batch, order []int32, size int
 			// Present: answered by the entry that stated the same numbers.
 			var ok bool
 			if seq, ok = b.known.Answer(b.key(i), i, seqOf); !ok {
-				return fmt.Errorf("sqlite: submit to %s: station %s: a submission found present matches no stored one", b.m.code, b.subs[i].Sheet.Station)
+				return fmt.Errorf("sqlite: submit to %s: station %s: a submission found present matches no stored one", b.m.code, b.Subs[i].Sheet.Station)
 			}
 		}
 		if _, err := kk.st.insertKey.ExecContext(ctx, r.Account, r.Key, r.Request[:], seq, created); err != nil {

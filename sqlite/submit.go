@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"math/bits"
 	"sync"
 
@@ -41,19 +40,12 @@ func sourceOf(b []byte) (actas.Source, uint8, bool) {
 
 // batch is one call of Submit.
 type batch struct {
-	m        *electionMeta
-	st       *prepared // the write transaction's statements
-	subs     []*actas.Submission
-	slots    []int32          // per submission, index into codes' values
-	codes    map[string]int32 // the batch's distinct station codes, numbered
-	ids      []int64          // station row id per slot, 0 while unknown
-	contests []int32
-	sources  []uint8
-	digests  [][32]byte
-	skip     []bool           // per submission, its request's key is kept already (SubmitRemembering); nil otherwise
-	known    *storeutil.Known // the digests known per key (set in Submit's transaction)
-	pairs    []uint32         // per contest, a bit per source present in the batch
-	photos   storeutil.Photos // photo names → first submission naming them; nil without photos
+	*storeutil.Batch
+	m     *electionMeta
+	st    *prepared        // the write transaction's statements
+	ids   []int64          // station row id per slot, 0 while unknown
+	skip  []bool           // per submission, its request's key is kept already (SubmitRemembering); nil otherwise
+	known *storeutil.Known // the digests known per key (set in Submit's transaction)
 
 	// unlogged skips the log: only this package's benchmarks set it
 	// (export_test.go), to measure what the log costs an import.
@@ -63,83 +55,26 @@ type batch struct {
 // newBatch checks the form of subs and computes their digests; it touches
 // no database. Errors: EINVALID naming the station (the first malformed
 // submission).
-func newBatch(m *electionMeta, election string, subs []*actas.Submission) (*batch, error) {
-	if len(subs) > math.MaxInt32 {
-		return nil, actas.Errorf(actas.EINVALID, "%d submissions in one batch: split it", len(subs))
+func newBatch(m *electionMeta, subs []*actas.Submission) (*batch, error) {
+	checked, err := storeutil.CheckBatch(m.election, m.contests, subs)
+	if err != nil {
+		return nil, err
 	}
-	b := &batch{
-		m: m, subs: subs,
-		slots:    make([]int32, len(subs)),
-		codes:    make(map[string]int32, len(subs)),
-		contests: make([]int32, len(subs)),
-		sources:  make([]uint8, len(subs)),
-		digests:  make([][32]byte, len(subs)),
-		pairs:    make([]uint32, len(m.election.Contests)),
-	}
-	// Hashing is a third of this function's work and needs nothing from
-	// the rest: it runs on another core meanwhile.
-	hashed := make(chan struct{})
-	go func() {
-		defer close(hashed)
-		for i, s := range subs {
-			if s != nil {
-				b.digests[i] = s.Sheet.Digest()
-			}
-		}
-	}()
-	defer func() { <-hashed }()
-	for i, s := range subs {
-		if s == nil {
-			return nil, actas.Errorf(actas.EINVALID, "submission %d is missing", i+1)
-		}
-		if s.Election != "" && s.Election != election {
-			return nil, actas.Errorf(actas.EINVALID, "station %s: the submission names election %s, not %s", s.Sheet.Station, s.Election, election)
-		}
-		ci, ok := m.contests[s.Sheet.Contest]
-		if !ok {
-			return nil, actas.Errorf(actas.EINVALID, "station %s: election %s has no contest %q", s.Sheet.Station, election, s.Sheet.Contest)
-		}
-		si, ok := storeutil.SourceIndex(s.Source)
-		if !ok {
-			_, err := actas.ParseSource(string(s.Source), false)
-			return nil, actas.Errorf(actas.EINVALID, "station %s: %s", s.Sheet.Station, actas.ErrorMessage(err))
-		}
-		if err := actas.CheckForm(&s.Sheet, &m.election.Contests[ci]); err != nil {
-			return nil, err
-		}
-		if err := checkReceived(s.Received); err != nil {
-			return nil, actas.Errorf(actas.EINVALID, "station %s: %v", s.Sheet.Station, err)
-		}
-		if err := storeutil.CheckLogged(s); err != nil {
-			return nil, err
-		}
-		if err := b.photos.Note(i, s); err != nil {
-			return nil, err
-		}
-		slot, ok := b.codes[s.Sheet.Station]
-		if !ok {
-			slot = int32(len(b.codes))
-			b.codes[s.Sheet.Station] = slot
-		}
-		b.slots[i] = slot
-		b.contests[i] = int32(ci)
-		b.sources[i] = si
-		b.pairs[ci] |= 1 << si
-	}
-	b.ids = make([]int64, len(b.codes))
+	b := &batch{Batch: checked, m: m}
+	b.ids = make([]int64, len(b.Codes))
 	return b, nil
 }
 
 // key returns the sheet key of subs[i]; stations must be resolved.
 func (b *batch) key(i int) storeutil.SheetKey {
-	return storeutil.MakeKey(b.ids[b.slots[i]], b.contests[i], b.sources[i])
+	return storeutil.MakeKey(b.ids[b.Slots[i]], b.Contests[i], b.Sources[i])
 }
 
 // resolveStations finds the row id of every station the batch names.
 // Errors: EINVALID naming the first unknown station, in batch order.
 func (b *batch) resolveStations(ctx context.Context, tx *sql.Tx) error {
-	if int64(len(b.codes))*lookupCost < b.m.stations {
-		for code, slot := range b.codes {
+	if int64(len(b.Codes))*lookupCost < b.m.stations {
+		for code, slot := range b.Codes {
 			err := b.st.stationID.QueryRowContext(ctx, b.m.id, code).Scan(&b.ids[slot])
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return err
@@ -157,7 +92,7 @@ func (b *batch) resolveStations(ctx context.Context, tx *sql.Tx) error {
 			if err := rows.Scan(&id, &code); err != nil {
 				return err
 			}
-			if slot, ok := b.codes[string(code)]; ok {
+			if slot, ok := b.Codes[string(code)]; ok {
 				b.ids[slot] = id
 			}
 		}
@@ -165,8 +100,8 @@ func (b *batch) resolveStations(ctx context.Context, tx *sql.Tx) error {
 			return err
 		}
 	}
-	for i, s := range b.subs {
-		if b.ids[b.slots[i]] == 0 {
+	for i, s := range b.Subs {
+		if b.ids[b.Slots[i]] == 0 {
 			return actas.Errorf(actas.EINVALID, "election %s has no station %q", b.m.code, s.Sheet.Station)
 		}
 	}
@@ -184,7 +119,7 @@ func (b *batch) addPrior(station, contestRow int64, source []byte, digest []byte
 	if !ok {
 		return fmt.Errorf("a stored submission of station row %d has unknown source %q", station, source)
 	}
-	if b.pairs[ci]&(1<<si) == 0 {
+	if b.Pairs[ci]&(1<<si) == 0 {
 		return nil
 	}
 	if len(digest) != 32 {
@@ -287,7 +222,7 @@ func (db *DB) submit(ctx context.Context, election string, subs []*actas.Submiss
 	if err != nil {
 		return nil, err
 	}
-	b, err := newBatch(m, election, subs)
+	b, err := newBatch(m, subs)
 	if err != nil {
 		return nil, err
 	}
@@ -337,13 +272,13 @@ func (db *DB) submit(ctx context.Context, election string, subs []*actas.Submiss
 			return nil, err
 		}
 	}
-	b.known = storeutil.NewKnown(b.digests)
+	b.known = storeutil.NewKnown(b.Digests)
 	if size > 1 {
 		if err := b.loadPrior(ctx, tx, size-1); err != nil {
 			return nil, fmt.Errorf("sqlite: submit to %s: earlier submissions: %w", election, err)
 		}
 	}
-	order := b.known.Decide(len(b.subs), b.key, b.skip, outcomes)
+	order := b.known.Decide(len(b.Subs), b.key, b.skip, outcomes)
 	if err := b.store(ctx, tx, lg, order, progress); err != nil {
 		return nil, err
 	}
@@ -430,7 +365,7 @@ func (b *batch) store(ctx context.Context, tx *sql.Tx, lg *logAppender, order []
 		inline = newInlineLog(lg)
 	}
 	k := 0
-	for i := range b.subs {
+	for i := range b.Subs {
 		if k < len(order) && order[k] == int32(i) {
 			seq := lg.Start() + int64(k)
 			if err := w.add(ctx, i, b.key(i), seq); err != nil {
@@ -475,9 +410,9 @@ func (b *batch) store(ctx context.Context, tx *sql.Tx, lg *logAppender, order []
 // seq; s is scratch space, so that the submission itself stays as it was
 // until the transaction commits.
 func (b *batch) encodeEntry(dst []byte, i int32, seq int64, s *actas.Submission) ([]byte, error) {
-	*s = *b.subs[i]
+	*s = *b.Subs[i]
 	s.Seq, s.Election = seq, b.m.code
-	return translog.EncodeSubmission(dst, s, &b.m.election.Contests[b.contests[i]])
+	return translog.EncodeSubmission(dst, s, &b.m.election.Contests[b.Contests[i]])
 }
 
 // hasher computes a batch's log entries and hashes on its own goroutine,
@@ -584,7 +519,7 @@ func (h *hasher) stop() {
 type submissionWriter struct {
 	b       *batch
 	tx      *sql.Tx
-	pending []int32 // indexes into b.subs of the rows waiting
+	pending []int32 // indexes into b.Subs of the rows waiting
 	keys    []storeutil.SheetKey
 	seqs    []int64
 	buf     []byte
@@ -608,7 +543,7 @@ func (w *submissionWriter) prepare() {
 
 // add queues subs[i], of key k, with sequence number seq.
 func (w *submissionWriter) add(ctx context.Context, i int, k storeutil.SheetKey, seq int64) error {
-	s := w.b.subs[i]
+	s := w.b.Subs[i]
 	w.buf = appendVotes(w.buf, s.Sheet.Votes)
 	w.ends = append(w.ends, len(w.buf))
 	w.buf = appendReceived(w.buf, s.Received)
@@ -670,11 +605,11 @@ func (w *submissionWriter) flush(ctx context.Context) error {
 	}
 	text := string(w.buf)
 	received := func(j int) string { return text[w.ends[3*j]:w.ends[3*j+1]] }
-	s0, k0 := w.b.subs[w.pending[0]], w.keys[0]
+	s0, k0 := w.b.Subs[w.pending[0]], w.keys[0]
 	// One row is inserted alone, every column bound (a live submission).
 	shared := n > 1
 	for j := 1; j < n && shared; j++ {
-		s, k := w.b.subs[w.pending[j]], w.keys[j]
+		s, k := w.b.Subs[w.pending[j]], w.keys[j]
 		shared = k.Contest() == k0.Contest() && k.Source() == k0.Source() && s.Submitter == s0.Submitter &&
 			s.Origin == s0.Origin && received(j) == received(0)
 	}
@@ -688,7 +623,7 @@ func (w *submissionWriter) flush(ctx context.Context) error {
 	}
 	start := 0
 	for j, i := range w.pending {
-		s := w.b.subs[i]
+		s := w.b.Subs[i]
 		k := w.keys[j]
 		votesEnd, recvEnd, evEnd := w.ends[3*j], w.ends[3*j+1], w.ends[3*j+2]
 		var evidence any
@@ -697,14 +632,14 @@ func (w *submissionWriter) flush(ctx context.Context) error {
 		}
 		id := w.b.m.rowID(w.seqs[j])
 		if shared {
-			w.args = append(w.args, id, k.Station(), w.b.digests[i][:], text[start:votesEnd],
+			w.args = append(w.args, id, k.Station(), w.b.Digests[i][:], text[start:votesEnd],
 				s.Sheet.Blank, s.Sheet.Null, s.Sheet.Ballots, s.Sheet.Voters, int64(s.Flags), evidence)
 		} else {
 			origin, err := w.origin(ctx, s.Origin)
 			if err != nil {
 				return fmt.Errorf("sqlite: submit to %s: origin: %w", w.b.m.code, err)
 			}
-			w.args = append(w.args, id, k.Station(), w.contestIDs[k.Contest()], w.sources[k.Source()], w.b.digests[i][:],
+			w.args = append(w.args, id, k.Station(), w.contestIDs[k.Contest()], w.sources[k.Source()], w.b.Digests[i][:],
 				text[start:votesEnd], s.Sheet.Blank, s.Sheet.Null, s.Sheet.Ballots, s.Sheet.Voters, int64(s.Flags),
 				s.Submitter, origin, text[votesEnd:recvEnd], evidence)
 		}
